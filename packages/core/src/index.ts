@@ -1,0 +1,1 @@
+export * as pb from "./proto/index.js";
