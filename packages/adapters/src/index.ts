@@ -1,1 +1,22 @@
-export {};
+// @openfloor/adapters — the exchange adapter contract, registry and built-in venues.
+
+export { assertCapability, assertOrderSupported } from "./contract/capabilities.js";
+export type { VenueCapabilities } from "./contract/capabilities.js";
+export type {
+  AdapterContext,
+  AmendRequest,
+  ConnectionState,
+  ExchangeAdapter,
+  ExecutionClient,
+  InstrumentProvider,
+  MarketChannel,
+  MarketDataClient,
+  MarketSubscription,
+  VenueBalance,
+  VenueEventSink,
+  VenueOrderReport,
+  VenuePosition,
+} from "./contract/adapter.js";
+export { AdapterConfigError, AdapterRegistry } from "./contract/registry.js";
+export type { AdapterFactory } from "./contract/registry.js";
+// -- sim venue (sim/*.ts) --

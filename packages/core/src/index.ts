@@ -5,6 +5,23 @@ export type { Clock, Nanos } from "./clock/clock.js";
 export { LiveClock, SimulatedClock } from "./clock/clock.js";
 export type { DecimalErrorCode, OrderErrorCode } from "./errors/domain-errors.js";
 export {
+  AuthenticationError,
+  BadVenueMessageError,
+  InsufficientFundsError,
+  InvalidOrderError,
+  NetworkError,
+  NotSupportedError,
+  OrderNotFoundError,
+  RateLimitedError,
+  VenueError,
+  VenueUnavailableError,
+} from "./errors/venue-errors.js";
+export type { VenueErrorCode } from "./errors/venue-errors.js";
+
+// logging
+export { silentLogger } from "./logging/logger.js";
+export type { Logger } from "./logging/logger.js";
+export {
   BookError,
   CurrencyMismatchError,
   DecimalError,
