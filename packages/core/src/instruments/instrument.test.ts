@@ -22,9 +22,12 @@ describe("instrument ids", () => {
     expect(formatInstrumentId(instrumentId("ETH/USDT", "okx"))).toBe("ETH/USDT:okx");
   });
 
-  it.each(["BTC/USDT", ":binance", "BTC/USDT:", "BTC USDT:binance", "BTC/USDT:bin ance"])("rejects %j", (text) => {
-    expect(() => parseInstrumentId(text)).toThrow(InstrumentError);
-  });
+  it.each(["BTC/USDT", ":binance", "BTC/USDT:", "BTC USDT:binance", "BTC/USDT:bin ance"])(
+    "rejects %j",
+    (text) => {
+      expect(() => parseInstrumentId(text)).toThrow(InstrumentError);
+    },
+  );
 });
 
 describe("instruments", () => {

@@ -24,7 +24,7 @@ const divR = (a: Rational, b: Rational) => rat(a.n * b.d, a.d * b.n);
 const eqR = (a: Rational, b: Rational) => a.n === b.n && a.d === b.d;
 const floorDiv = (a: bigint, b: bigint) => {
   const q = a / b;
-  return (a % b !== 0n && a < 0n !== b < 0n) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 };
 /** Round rational r to `scale` places: returns the integer units. */
 function roundR(r: Rational, scale: number, mode: RoundingMode): bigint {
@@ -59,7 +59,15 @@ const decimalArb = fc
   .record({ units: fc.bigInt({ min: -(10n ** 9n), max: 10n ** 9n }), scale: fc.integer({ min: 0, max: 8 }) })
   .map(({ units, scale }) => Decimal.fromUnits(units, scale));
 const INT64_MAX = (1n << 63n) - 1n;
-const modeArb = fc.constantFrom<RoundingMode>("half-even", "half-up", "half-down", "up", "down", "ceil", "floor");
+const modeArb = fc.constantFrom<RoundingMode>(
+  "half-even",
+  "half-up",
+  "half-down",
+  "up",
+  "down",
+  "ceil",
+  "floor",
+);
 
 describe("Decimal", () => {
   it("parses and formats strings exactly", () => {

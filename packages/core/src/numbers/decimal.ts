@@ -49,22 +49,24 @@ export class Decimal {
 
   /** Builds a Decimal from `units × 10^-scale`, checking the range and precision. */
   static fromUnits(units: bigint, scale: number): Decimal {
-    return Decimal.make(units, scale, `${units}e-${scale}`);
+    return Decimal.make(units, scale, () => `${units}e-${scale}`);
   }
 
-  private static make(units: bigint, scale: number, shown: string): Decimal {
+  /** `shown` names the value in errors; pass a function when building the text costs (hot paths). */
+  private static make(units: bigint, scale: number, shown: string | (() => string)): Decimal {
     if (!Number.isInteger(scale) || scale < 0) {
       throw new DecimalError(
         "DECIMAL_MALFORMED",
         `decimal scale must be a non-negative integer, got ${scale}`,
         {
-          context: { value: shown, scale },
+          context: { value: typeof shown === "function" ? shown() : shown, scale },
         },
       );
     }
     let u = units;
     let s = scale;
     if (s > MAX_SCALE || u > INT64_MAX || u < -INT64_MAX) {
+      const text = typeof shown === "function" ? shown() : shown;
       // Trailing zeros carry no information: drop them before deciding it does not fit.
       while (s > 0 && u % 10n === 0n && (s > MAX_SCALE || u > INT64_MAX || u < -INT64_MAX)) {
         u /= 10n;
@@ -73,13 +75,13 @@ export class Decimal {
       if (s > MAX_SCALE) {
         throw new DecimalError(
           "DECIMAL_PRECISION",
-          `decimal ${shown} is finer than the ${MAX_SCALE} decimal places openfloor carries; round it first`,
-          { context: { value: shown, scale: s, maxScale: MAX_SCALE } },
+          `decimal ${text} is finer than the ${MAX_SCALE} decimal places openfloor carries; round it first`,
+          { context: { value: text, scale: s, maxScale: MAX_SCALE } },
         );
       }
       if (u > INT64_MAX || u < -INT64_MAX) {
-        throw new DecimalError("DECIMAL_OVERFLOW", `decimal ${shown} does not fit 64-bit fixed point`, {
-          context: { value: shown },
+        throw new DecimalError("DECIMAL_OVERFLOW", `decimal ${text} does not fit 64-bit fixed point`, {
+          context: { value: text },
         });
       }
     }
@@ -125,7 +127,7 @@ export class Decimal {
   static from(value: DecimalLike): Decimal {
     if (value instanceof Decimal) return value;
     if (typeof value === "string") return Decimal.parse(value);
-    if (typeof value === "bigint") return Decimal.make(value, 0, value.toString());
+    if (typeof value === "bigint") return Decimal.make(value, 0, () => value.toString());
     if (!Number.isFinite(value)) {
       throw new DecimalError("DECIMAL_NOT_FINITE", `not a finite number: ${value}`, { context: { value } });
     }
@@ -136,7 +138,7 @@ export class Decimal {
         { context: { value } },
       );
     }
-    return Decimal.make(BigInt(value), 0, String(value));
+    return Decimal.make(BigInt(value), 0, () => String(value));
   }
 
   /**
@@ -171,7 +173,7 @@ export class Decimal {
   /** From the protobuf `Decimal` (lossless). */
   static fromProto(value: ProtoDecimal | undefined): Decimal {
     if (value === undefined) return Decimal.ZERO;
-    return Decimal.make(value.mantissa, value.scale, `${value.mantissa}e-${value.scale}`);
+    return Decimal.make(value.mantissa, value.scale, () => `${value.mantissa}e-${value.scale}`);
   }
 
   /** To the protobuf `Decimal` (lossless). */
@@ -199,7 +201,7 @@ export class Decimal {
     const o = Decimal.from(other);
     const units = this.units * o.units;
     const scale = this.scale + o.scale;
-    if (options === undefined) return Decimal.make(units, scale, `${this.toString()}*${o.toString()}`);
+    if (options === undefined) return Decimal.make(units, scale, () => `${this.toString()}*${o.toString()}`);
     return Decimal.make(
       roundUnits(units, scale, options.scale, options.rounding ?? "half-even"),
       options.scale,
@@ -275,8 +277,8 @@ export class Decimal {
   /** Rounds to `scale` decimal places. */
   round(scale: number, rounding: RoundingMode = "half-even"): Decimal {
     if (scale >= this.scale)
-      return Decimal.make(this.units * pow10(scale - this.scale), scale, this.toString());
-    return Decimal.make(roundUnits(this.units, this.scale, scale, rounding), scale, this.toString());
+      return Decimal.make(this.units * pow10(scale - this.scale), scale, () => this.toString());
+    return Decimal.make(roundUnits(this.units, this.scale, scale, rounding), scale, () => this.toString());
   }
 
   /** Rounds to a multiple of `increment` (a tick or lot size), e.g. 50000.037 to 0.01 → 50000.04. */

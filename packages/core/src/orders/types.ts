@@ -109,10 +109,23 @@ export interface Order extends OrderRequest {
   readonly status: OrderStatus;
   readonly venueOrderId?: VenueOrderId;
   readonly filledQuantity: Decimal;
-  /** Volume-weighted average fill price; undefined before the first fill. */
+  /**
+   * Volume-weighted average fill price, `filledNotional / filledQuantity` rounded half-even to the finest
+   * fill price's scale + 8 places (at most 18); undefined before the first fill.
+   */
   readonly averageFillPrice?: Decimal;
+  /**
+   * Σ fill price × fill quantity over the applied fills, exact (without the contract multiplier): the
+   * numerator of `averageFillPrice`, kept so the average never compounds rounding. Zero before the first fill.
+   */
+  readonly filledNotional: Decimal;
   /** Ids of the fills applied, in order. */
   readonly fillIds: readonly string[];
+  /**
+   * Ids of the most recent non-fill events applied (oldest first, at most 64), so a redelivered event is a
+   * no-op; fills are de-duplicated by `fillIds` instead.
+   */
+  readonly eventIds: readonly string[];
   /** Set when this order replaced another through cancel-replace. */
   readonly replacesClientOrderId?: ClientOrderId;
   /** Fills beyond the order quantity were seen: the venue and our books disagree. */
