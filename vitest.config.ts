@@ -1,10 +1,10 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  resolve: {
-    // Workspace packages resolve to their TypeScript sources in tests: no build step needed.
-    conditions: ["@openfloor/source"],
-  },
+  // Workspace packages resolve to their TypeScript sources in tests: no build step needed, and a
+  // stale dist/ can never be what a test exercises. Vitest resolves through Vite's SSR settings.
+  resolve: { conditions: ["@openfloor/source"] },
+  ssr: { resolve: { conditions: ["@openfloor/source", "node"] } },
   test: {
     include: [
       "packages/*/src/**/*.test.ts",
