@@ -178,3 +178,15 @@ export {
 
 // protobuf contracts
 export * as pb from "./proto/index.js";
+
+// recording: topics, keys and the record envelope shared by Kafka, the local log and analytics
+export {
+  decodeRecord,
+  encodeRecord,
+  HEADERS as RECORD_HEADERS,
+  RECORD_KINDS,
+  RECORD_SCHEMA_VERSION,
+  recordKey,
+  TOPICS,
+} from "./recording/topics.js";
+export type { DecodedRecord, EncodedRecord, RecordKind, RecordValues, TopicSpec } from "./recording/topics.js";

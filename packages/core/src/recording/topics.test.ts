@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { ProtocolError } from "../errors/protocol-error.js";
+import { decodeRecord, encodeRecord, HEADERS, TOPICS } from "./topics.js";
+
+describe("record envelope", () => {
+  it("encodes a trade keyed by instrument with schema headers, and decodes it back", () => {
+    const value = {
+      event: {
+        $case: "trade" as const,
+        value: {
+          instrument: { symbol: "BTC/USDT", venue: "binance" },
+          price: { mantissa: 5000001n, scale: 2 },
+          size: { mantissa: 5n, scale: 1 },
+          aggressor: 1,
+          tradeId: "t1",
+          tsEventNs: 1_700_000_000_000_000_000n,
+          tsRecvNs: 1_700_000_000_000_100_000n,
+        },
+      },
+    };
+    const rec = encodeRecord("trade", value, 1_700_000_000_000);
+    expect(rec.topic).toBe("openfloor.md.trades");
+    expect(rec.key).toBe("BTC/USDT:binance");
+    expect(rec.headers).toEqual({
+      "of-kind": "trade",
+      "of-schema": "openfloor.v1.MarketEvent",
+      "of-version": "1",
+    });
+    const back = decodeRecord(rec.headers, rec.value);
+    expect(back.kind).toBe("trade");
+    expect(back.value).toEqual(value);
+  });
+
+  it("keys positions by account, instrument and strategy on a compacted topic", () => {
+    const rec = encodeRecord(
+      "position",
+      {
+        account: "a1",
+        instrument: { symbol: "ETH/USDT", venue: "okx" },
+        strategyId: "mm",
+        quantity: { mantissa: 1n, scale: 0 },
+        averageEntryPrice: undefined,
+        realizedPnl: undefined,
+        unrealizedPnl: undefined,
+        markPrice: undefined,
+        fees: [],
+        tsNs: 0n,
+      },
+      0,
+      "prod.",
+    );
+    expect(rec.topic).toBe("prod.positions");
+    expect(rec.key).toBe("a1|ETH/USDT:okx|mm");
+    expect(TOPICS.position.compacted).toBe(true);
+    expect(TOPICS.fill.droppable).toBe(false);
+    expect(TOPICS.quote.droppable).toBe(true);
+  });
+
+  it("refuses unknown kinds, newer versions and garbage with a ProtocolError naming the field", () => {
+    expect(() => decodeRecord({ [HEADERS.kind]: "nope" }, new Uint8Array())).toThrow(ProtocolError);
+    expect(() => decodeRecord({ [HEADERS.kind]: "fill", [HEADERS.version]: "2" }, new Uint8Array())).toThrow(
+      /newer than this reader/,
+    );
+    expect(() => decodeRecord({ [HEADERS.kind]: "fill" }, new Uint8Array([0xff, 0xff, 0xff]))).toThrow(
+      /undecodable fill/,
+    );
+  });
+});
