@@ -67,7 +67,7 @@ export class AuditStore {
   private flushing: Promise<void> | undefined;
   private available = true;
   private seq = 0n;
-  private lastHash = GENESIS_HASH;
+  private lastHash: Buffer = GENESIS_HASH;
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private failuresInRow = 0;

@@ -32,7 +32,7 @@ export async function verifyAuditChain(
   let gateway = "";
   let seq = 0n;
   let expectedSeq = 1n;
-  let prev = GENESIS_HASH;
+  let prev: Buffer = GENESIS_HASH;
   let current: string | undefined;
   for (;;) {
     const page = await pool.query<{
