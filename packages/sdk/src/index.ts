@@ -1,1 +1,31 @@
-export {};
+// @openfloor/sdk — write a strategy once; run it live, on paper and in backtests.
+
+export { Strategy, MarketDataApi, dec } from "./strategy/strategy.js";
+export type { StrategyContext, StrategyOptions } from "./strategy/strategy.js";
+export { OrdersApi } from "./strategy/orders-api.js";
+export type { OrderSpec, SideOptions } from "./strategy/orders-api.js";
+export { OrderHandle } from "./strategy/order-handle.js";
+export { PositionsApi } from "./strategy/positions-api.js";
+export { runStrategy } from "./strategy/runner.js";
+export type { RunOptions, RunningStrategy } from "./strategy/runner.js";
+export type { InstrumentRef } from "./strategy/instrument-ref.js";
+export {
+  InvalidOrder,
+  NotConnected,
+  OrderFinished,
+  RiskDenied,
+  SdkError,
+  TransportError,
+  VenueRejected,
+} from "./errors/sdk-errors.js";
+export type { SdkErrorCode } from "./errors/sdk-errors.js";
+export type {
+  AmendChange,
+  ConnectionStatus,
+  DataChannel,
+  DataSubscription,
+  OrderUpdate,
+  RecordValue,
+  SubmitRequest,
+  Transport,
+} from "./transport/transport.js";
