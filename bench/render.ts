@@ -20,13 +20,22 @@ const lines: string[] = [
   "",
 ];
 for (const r of results) {
-  lines.push(`## ${r.title}`, "", `\`bench/${r.name}.bench.ts\` · ${r.date.slice(0, 10)} · ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}`, "");
+  lines.push(
+    `## ${r.title}`,
+    "",
+    `\`bench/${r.name}.bench.ts\` · ${r.date.slice(0, 10)} · ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}`,
+    "",
+  );
   lines.push("| figure | median | spread (min–max) | runs | goal | ratio |", "|---|---|---|---|---|---|");
   for (const [key, f] of Object.entries(r.figures)) {
     const goal =
-      f.goal === undefined ? "" : `${f.higherIsBetter === false ? "≤" : "≥"} ${fmt(f.goal)} ${meets(f) ? "✅" : "❌"}`;
+      f.goal === undefined
+        ? ""
+        : `${f.higherIsBetter === false ? "≤" : "≥"} ${fmt(f.goal)} ${meets(f) ? "✅" : "❌"}`;
     const ratio = f.ratio === undefined ? "" : `${f.ratio.value.toFixed(2)}× ${f.ratio.against}`;
-    lines.push(`| ${key} | ${fmt(f.median)} ${f.unit} | ${fmt(f.min)}–${fmt(f.max)} | ${f.runs} | ${goal} | ${ratio} |`);
+    lines.push(
+      `| ${key} | ${fmt(f.median)} ${f.unit} | ${fmt(f.min)}–${fmt(f.max)} | ${f.runs} | ${goal} | ${ratio} |`,
+    );
   }
   for (const n of r.notes ?? []) lines.push("", `- ${n}`);
   lines.push("");

@@ -21,11 +21,18 @@ for (const [i, file] of files.entries()) {
     cwd: here,
     env: { ...process.env, NODE_ENV: "production" },
   });
-  console.log(`[${i + 1}/${files.length}] ${file} ${r.status === 0 ? "ok" : `FAILED (${r.status ?? r.signal})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `[${i + 1}/${files.length}] ${file} ${r.status === 0 ? "ok" : `FAILED (${r.status ?? r.signal})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   if (r.status !== 0) failed.push(file);
 }
-const render = spawnSync(process.execPath, ["--import", "tsx", join(here, "render.ts")], { stdio: "inherit", cwd: here });
-console.log(`\nbench: ${files.length - failed.length}/${files.length} ok in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+const render = spawnSync(process.execPath, ["--import", "tsx", join(here, "render.ts")], {
+  stdio: "inherit",
+  cwd: here,
+});
+console.log(
+  `\nbench: ${files.length - failed.length}/${files.length} ok in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
 if (failed.length > 0 || render.status !== 0) {
   console.error(`bench: failed: ${failed.join(", ") || "render"}`);
   process.exit(1);

@@ -21,7 +21,12 @@ export interface BenchResult {
   readonly name: string;
   readonly title: string;
   readonly date: string;
-  readonly machine: { readonly cpu: string; readonly cores: number; readonly memoryGiB: number; readonly node: string };
+  readonly machine: {
+    readonly cpu: string;
+    readonly cores: number;
+    readonly memoryGiB: number;
+    readonly node: string;
+  };
   readonly figures: Readonly<Record<string, Figure>>;
   readonly notes?: readonly string[];
 }
@@ -58,7 +63,9 @@ export function writeResult(result: Omit<BenchResult, "date" | "machine">): Benc
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, `${result.name}.json`), `${JSON.stringify(full, null, 2)}\n`);
   for (const [key, f] of Object.entries(full.figures)) {
-    console.log(`${result.name} ${key}: ${fmt(f.median)} ${f.unit} (min ${fmt(f.min)}, max ${fmt(f.max)}, ${f.runs} runs)`);
+    console.log(
+      `${result.name} ${key}: ${fmt(f.median)} ${f.unit} (min ${fmt(f.min)}, max ${fmt(f.max)}, ${f.runs} runs)`,
+    );
   }
   return full;
 }

@@ -55,7 +55,15 @@ describe("@openfloor/core as a published package", () => {
     writeFileSync(
       join(app, "tsconfig.json"),
       JSON.stringify({
-        compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2023", noEmit: true, skipLibCheck: false, types: [] },
+        compilerOptions: {
+          strict: true,
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          target: "ES2023",
+          noEmit: true,
+          skipLibCheck: false,
+          types: [],
+        },
         files: ["check.ts"],
       }),
     );

@@ -189,4 +189,10 @@ export {
   recordKey,
   TOPICS,
 } from "./recording/topics.js";
-export type { DecodedRecord, EncodedRecord, RecordKind, RecordValues, TopicSpec } from "./recording/topics.js";
+export type {
+  DecodedRecord,
+  EncodedRecord,
+  RecordKind,
+  RecordValues,
+  TopicSpec,
+} from "./recording/topics.js";

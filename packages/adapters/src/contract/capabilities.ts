@@ -1,9 +1,4 @@
-import {
-  NotSupportedError,
-  type OrderRequest,
-  type OrderType,
-  type TimeInForce,
-} from "@openfloor/core";
+import { NotSupportedError, type OrderRequest, type OrderType, type TimeInForce } from "@openfloor/core";
 
 /**
  * What a venue supports, declared by its adapter (ccxt's `has` map). Asking for anything not
@@ -39,7 +34,8 @@ export function assertOrderSupported(venue: string, caps: VenueCapabilities, req
     });
   };
   if (!caps.orderTypes.includes(request.type)) refuse(`${request.type} orders`, "type");
-  if (!caps.timeInForce.includes(request.timeInForce)) refuse(`time in force ${request.timeInForce}`, "timeInForce");
+  if (!caps.timeInForce.includes(request.timeInForce))
+    refuse(`time in force ${request.timeInForce}`, "timeInForce");
   if (request.postOnly && !caps.postOnly) refuse("post-only orders", "postOnly");
   if (request.reduceOnly && !caps.reduceOnly) refuse("reduce-only orders", "reduceOnly");
 }

@@ -38,7 +38,13 @@ export class AdapterRegistry {
    * Validates `rawConfig` against the factory's schema and creates the adapter.
    * @param where prefix for error paths, e.g. "venues.binance" or "gateway.yaml: venues.binance"
    */
-  create(kind: string, venue: string, rawConfig: unknown, context: AdapterContext, where = `venues.${venue}`): ExchangeAdapter {
+  create(
+    kind: string,
+    venue: string,
+    rawConfig: unknown,
+    context: AdapterContext,
+    where = `venues.${venue}`,
+  ): ExchangeAdapter {
     const factory = this.factories.get(kind);
     if (factory === undefined) {
       throw new AdapterConfigError(
@@ -53,9 +59,13 @@ export class AdapterRegistry {
         const path = [where, ...i.path.map(String)].join(".");
         return `${path}: ${i.message}`;
       });
-      throw new AdapterConfigError("ADAPTER_CONFIG_INVALID", `invalid ${kind} adapter config:\n  ${problems.join("\n  ")}`, {
-        context: { kind, venue, problems },
-      });
+      throw new AdapterConfigError(
+        "ADAPTER_CONFIG_INVALID",
+        `invalid ${kind} adapter config:\n  ${problems.join("\n  ")}`,
+        {
+          context: { kind, venue, problems },
+        },
+      );
     }
     return factory.create(venue, parsed.data, context);
   }

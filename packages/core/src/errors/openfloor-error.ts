@@ -21,6 +21,8 @@ export class OpenfloorError<Code extends string = string> extends Error {
     this.context = Object.freeze({ ...(options.context ?? {}) });
   }
 
+  // `this` is the class `instanceof` was asked about (OpenfloorError or a subclass): that is the point.
+  // biome-ignore-start lint/complexity/noThisInStatic: see above
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== "object" || value === null || !(BRAND in value)) return false;
     // Subclasses: compare by prototype chain of names so copies of the package still match.
@@ -32,6 +34,7 @@ export class OpenfloorError<Code extends string = string> extends Error {
     }
     return false;
   }
+  // biome-ignore-end lint/complexity/noThisInStatic: see above
 }
 
 export function isOpenfloorError(value: unknown): value is OpenfloorError {

@@ -125,13 +125,13 @@ describe("audit store (real PostgreSQL)", () => {
 
     // One writer per chain: a second store for the same gateway id is refused while the first is open.
     await expect(AuditStore.open(pool, { gatewayId: "gw-a" })).rejects.toThrow(/another gateway is writing/);
-    store.close();
+    await store.close();
     // Reopening continues the same chain.
     const again = await AuditStore.open(pool, { gatewayId: "gw-a" });
     again.recordRiskEvent("kill-switch", { reason: "test" }, 99_999n);
     await again.drain();
     expect((await verifyAuditChain(pool)).ok).toBe(true);
-    again.close();
+    await again.close();
   });
 
   it("refuses UPDATE, DELETE and TRUNCATE on the audit tables", async () => {

@@ -187,15 +187,22 @@ export class AuditStore {
     }
   }
 
-  /** Stops retrying; pending writes are rejected. Call `drain()` first for a clean shutdown. */
-  close(): void {
+  /** Stops retrying, rejects pending writes and releases the chain lock. Call `drain()` first for a clean shutdown. */
+  async close(): Promise<void> {
     this.closed = true;
-    // Releasing the session ends the advisory lock with it; destroy rather than reuse the connection.
-    this.lockClient?.release(true);
-    this.lockClient = undefined;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     for (const p of this.queue.splice(0)) p.done?.reject(this.unavailable("audit store closed"));
     this.stats.queued = 0;
+    const lock = this.lockClient;
+    this.lockClient = undefined;
+    if (lock === undefined) return;
+    try {
+      await lock.query("SELECT pg_advisory_unlock(hashtext('openfloor.audit'), hashtext($1))", [this.options.gatewayId]);
+      lock.release();
+    } catch (e) {
+      // The session is gone (database down): the lock went with it.
+      lock.release(e as Error);
+    }
   }
 
   private enqueue(p: Pending): void {
@@ -282,7 +289,9 @@ export class AuditStore {
           canonicalJson(event),
           tsNs.toString(),
         ];
-        cols.forEach((v, i) => events[i]!.push(v));
+        cols.forEach((v, i) => {
+          events[i]!.push(v);
+        });
         if (event.kind === "filled") {
           const f = event.fill;
           const row = [
@@ -301,21 +310,25 @@ export class AuditStore {
             f.liquidity,
             f.tsEventNs.toString(),
           ];
-          row.forEach((v, i) => fills[i]!.push(v));
+          row.forEach((v, i) => {
+            fills[i]!.push(v);
+          });
         }
       } else {
         kind = `risk.${item.kind}`;
         tsNs = item.tsNs;
         payload = canonicalJson({ detail: item.detail, strategyId: item.strategyId });
         [gw, item.kind, item.strategyId ?? null, canonicalJson(item.detail), tsNs.toString()].forEach(
-          (v, i) => risks[i]!.push(v),
+          (v, i) => {
+            risks[i]!.push(v);
+          },
         );
       }
       const seq = ++this.seq;
       const hash = chainHash(this.lastHash, seq, kind, payload);
-      [gw, seq.toString(), kind, payload, tsNs.toString(), this.lastHash, hash].forEach((v, i) =>
-        audit[i]!.push(v),
-      );
+      [gw, seq.toString(), kind, payload, tsNs.toString(), this.lastHash, hash].forEach((v, i) => {
+        audit[i]!.push(v);
+      });
       this.lastHash = hash;
     }
 
@@ -413,7 +426,9 @@ async function upsertOrders(client: pg.PoolClient, orders: readonly Order[]): Pr
       canonicalJson(o),
       o.tsCreatedNs.toString(),
       o.tsUpdatedNs.toString(),
-    ].forEach((v, i) => cols[i]!.push(v));
+    ].forEach((v, i) => {
+      cols[i]!.push(v);
+    });
   }
   await client.query(
     `INSERT INTO orders (strategy_id, client_order_id, account, venue, symbol, side, order_type, time_in_force, quantity, price,
