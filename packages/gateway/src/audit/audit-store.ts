@@ -197,7 +197,9 @@ export class AuditStore {
     this.lockClient = undefined;
     if (lock === undefined) return;
     try {
-      await lock.query("SELECT pg_advisory_unlock(hashtext('openfloor.audit'), hashtext($1))", [this.options.gatewayId]);
+      await lock.query("SELECT pg_advisory_unlock(hashtext('openfloor.audit'), hashtext($1))", [
+        this.options.gatewayId,
+      ]);
       lock.release();
     } catch (e) {
       // The session is gone (database down): the lock went with it.
