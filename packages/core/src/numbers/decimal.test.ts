@@ -148,6 +148,12 @@ describe("Decimal", () => {
     expect(() => Decimal.from("1").div(0)).toThrow(/division of 1 by zero/);
   });
 
+  it("refuses absurd scales from the wire at once", () => {
+    expect(Decimal.fromProto({ mantissa: 0n, scale: 4294967295 }).isZero()).toBe(true);
+    expect(() => Decimal.fromProto({ mantissa: 1n, scale: 4294967295 })).toThrow(DecimalError);
+    expect(() => Decimal.fromProto({ mantissa: 10n ** 18n, scale: 4294967295 })).toThrow(DecimalError);
+  });
+
   it("keeps trailing-zero scale within range and drops it when it must", () => {
     expect(Decimal.fromUnits(10n ** 19n, 19).toString()).toBe("1.000000000000000000");
     expect(Decimal.from("0.000000001").mul("0.000000001").toString()).toBe(`0.${"0".repeat(17)}1`);

@@ -67,6 +67,8 @@ export class Decimal {
     let s = scale;
     if (s > MAX_SCALE || u > INT64_MAX || u < -INT64_MAX) {
       const text = typeof shown === "function" ? shown() : shown;
+      // Zero is zero at any scale; without this a wire value such as scale 4e9 would strip digits for ages.
+      if (u === 0n) return new Decimal(0n, Math.min(s, MAX_SCALE));
       // Trailing zeros carry no information: drop them before deciding it does not fit.
       while (s > 0 && u % 10n === 0n && (s > MAX_SCALE || u > INT64_MAX || u < -INT64_MAX)) {
         u /= 10n;
