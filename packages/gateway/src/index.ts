@@ -1,1 +1,57 @@
-export {};
+// @openfloor/gateway — the sidecar: gRPC services, OMS, pre-trade risk, auth, metrics.
+
+// the gateway as a library
+export { createGateway, GATEWAY_VERSION } from "./gateway.js";
+export type { Gateway, GatewayAddresses, GatewayOptions, ShutdownReport } from "./gateway.js";
+export { defaultAdapterRegistry } from "./venue-adapters.js";
+
+// config
+export { ConfigError } from "./config/config-error.js";
+export { defaultConfig, loadConfig, loadRiskLimits, parseConfig } from "./config/load-config.js";
+export type {
+  DefaultConfigOptions,
+  Environment,
+  GatewayConfig,
+  LoadConfigOptions,
+  StrategyConfig,
+  TlsConfig,
+} from "./config/load-config.js";
+export { formatListenAddress, parseListenAddress } from "./config/schema.js";
+export type { ListenAddress, SlowConsumerPolicyName, TradingStateName } from "./config/schema.js";
+
+// auth
+export { bearerToken, StrategyTokens } from "./auth/strategy-tokens.js";
+export type { StrategyIdentity } from "./auth/strategy-tokens.js";
+
+// market data
+export { DataEngine } from "./market-data/data-engine.js";
+export type { DataEngineOptions, MarketDataRequest } from "./market-data/data-engine.js";
+export type { Envelope } from "./market-data/frame-encoding.js";
+export type { FrameSink, MarketEventType } from "./market-data/market-data-subscriber.js";
+
+// execution and risk
+export { createOrderPath } from "./execution/order-path.js";
+export type { OrderPath, OrderPathOptions } from "./execution/order-path.js";
+export { ExecutionEngine, ExecutionError } from "./execution/execution-engine.js";
+export type { AmendOrderChange, OrderJournal, OrderUpdate } from "./execution/execution-engine.js";
+export { RiskEngine } from "./risk/risk-engine.js";
+export type { TradingState } from "./risk/risk-engine.js";
+export { describeRiskLimits, parseRiskLimits, RiskLimitsError } from "./risk/risk-limits.js";
+export type { RiskLimits, RiskLimitsConfig } from "./risk/risk-limits.js";
+
+// portfolio and recording
+export { StrategyPortfolios } from "./portfolio/strategy-portfolios.js";
+export { StrategyRecordBuffer } from "./recording/strategy-record-buffer.js";
+export type { StrategyRecord, StrategyRecordListener } from "./recording/strategy-record-buffer.js";
+
+// gRPC
+export { ERROR_DETAIL_TRAILER, errorDetailOf, GatewayError, grpcStatusOf } from "./server/status-map.js";
+export type { GatewayErrorCode } from "./server/status-map.js";
+
+// observability
+export { createGatewayLogger, secretScrubber } from "./metrics/gateway-logger.js";
+export type { GatewayLoggerOptions, LogDestination } from "./metrics/gateway-logger.js";
+export { GatewayMetrics } from "./metrics/gateway-metrics.js";
+
+// CLI
+export { gatewayCommand, runGatewayCli } from "./cli/gateway-cli.js";

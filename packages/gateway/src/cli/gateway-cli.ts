@@ -1,0 +1,111 @@
+import { existsSync } from "node:fs";
+import { Command, InvalidArgumentError } from "commander";
+import { ConfigError } from "../config/config-error.js";
+import { defaultConfig, type GatewayConfig, loadConfig } from "../config/load-config.js";
+import { type ListenAddress, parseListenAddress } from "../config/schema.js";
+import { createGateway, GATEWAY_VERSION } from "../gateway.js";
+
+function listenOption(value: string): ListenAddress {
+  const parsed = parseListenAddress(value);
+  if (parsed === undefined)
+    throw new InvalidArgumentError('expected host:port, e.g. "127.0.0.1:7400" (port 0 = any free port)');
+  return parsed;
+}
+
+interface StartOptions {
+  config?: string;
+  listen?: ListenAddress;
+  metrics?: ListenAddress;
+}
+
+/** Loads the config the way `start` does: --config, else ./gateway.yaml, else the built-in defaults. */
+export function resolveConfig(options: StartOptions, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const path = options.config ?? (existsSync("gateway.yaml") ? "gateway.yaml" : undefined);
+  let config =
+    path === undefined
+      ? defaultConfig({ env, ...(options.listen ? { listen: options.listen } : {}) })
+      : loadConfig(path, { env });
+  if (options.listen) config = { ...config, listen: options.listen };
+  if (options.metrics) config = { ...config, metrics: { listen: options.metrics } };
+  return config;
+}
+
+async function start(options: StartOptions): Promise<void> {
+  const config = resolveConfig(options);
+  const gateway = createGateway(config);
+  const addresses = await gateway.start();
+  if (config.devToken !== undefined) {
+    process.stderr.write(
+      [
+        "",
+        "  openfloor gateway is running on built-in DEVELOPMENT defaults (simulated venue, synthetic market).",
+        `  gRPC:   ${addresses.grpc ?? "off"}${addresses.metrics ? `   metrics: http://${addresses.metrics}/metrics` : ""}`,
+        `  token of strategy "default" (development only; never use these defaults with real money):`,
+        `  ${config.devToken}`,
+        "  Configure venues, strategies and tokens in gateway.yaml for anything else.",
+        "",
+      ].join("\n"),
+    );
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    gateway.logger.info({ signal }, "shutdown requested");
+    gateway.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        gateway.logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+/** The `openfloor-gateway` command line. */
+export function gatewayCommand(): Command {
+  const program = new Command("openfloor-gateway")
+    .description("The openfloor gateway sidecar: venues, orders, risk and market data over gRPC")
+    .version(GATEWAY_VERSION);
+  program
+    .command("start")
+    .description("start the gateway (without a config: simulated venue, synthetic market, 127.0.0.1:7400)")
+    .option(
+      "-c, --config <file>",
+      "gateway.yaml to load (default: ./gateway.yaml if present, else built-in defaults)",
+    )
+    .option(
+      "-l, --listen <host:port>",
+      "gRPC listen address, overrides the config and OPENFLOOR_LISTEN",
+      listenOption,
+    )
+    .option("-m, --metrics <host:port>", "serve Prometheus /metrics on this address", listenOption)
+    .action((options: StartOptions) => start(options));
+  program
+    .command("check-config")
+    .description("validate a gateway.yaml and print a summary")
+    .requiredOption("-c, --config <file>", "gateway.yaml to check")
+    .action((options: { config: string }) => {
+      const config = loadConfig(options.config);
+      process.stdout.write(
+        `${options.config}: ok — ${Object.keys(config.venues).length} venue(s), ${config.strategies.length} strategy(ies), listen ${config.listen.host}:${config.listen.port}\n`,
+      );
+    });
+  return program;
+}
+
+/** Runs the CLI; config errors print their message (file, key, what is allowed) and exit with status 2. */
+export async function runGatewayCli(argv: readonly string[] = process.argv): Promise<void> {
+  try {
+    await gatewayCommand().parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`openfloor-gateway: invalid config\n${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`openfloor-gateway: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,158 @@
+import { z } from "zod";
+
+/** A `host:port` address; port 0 asks the OS for a free port. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+const ADDRESS_RE = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/;
+
+/** Parses `"127.0.0.1:7400"`, `"[::1]:7400"` or `"localhost:0"`; undefined when malformed. */
+export function parseListenAddress(text: string): ListenAddress | undefined {
+  const m = ADDRESS_RE.exec(text.trim());
+  if (m === null) return undefined;
+  const port = Number(m[3]);
+  if (port > 65535) return undefined;
+  return { host: m[1] ?? m[2] ?? "", port };
+}
+
+export function formatListenAddress(address: ListenAddress): string {
+  return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+const listenAddress = (example: string) =>
+  z.string().transform((text, ctx) => {
+    const parsed = parseListenAddress(text);
+    if (parsed === undefined) {
+      ctx.addIssue({ code: "custom", message: `expected host:port like "${example}"` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+const positiveInt = (example: number) =>
+  z
+    .number({ error: `expected a positive integer like ${example}` })
+    .int()
+    .positive();
+
+const identifier = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** A secret given inline, by environment variable or by file; resolved before validation. */
+const strategySchema = z
+  .object({
+    /** The strategy's bearer token. Prefer `tokenEnv` or `tokenFile` outside development. */
+    token: z.string().min(16, { error: "a token needs at least 16 characters" }).optional(),
+    /** Name of the environment variable holding the token. */
+    tokenEnv: z.string().optional(),
+    /** Path of a file holding the token (trailing newline ignored). */
+    tokenFile: z.string().optional(),
+    /** Account orders go to when a request names none. */
+    account: z.string().optional(),
+    /** Cancel this strategy's open orders when its last order-update stream closes. Default false. */
+    cancelOnDisconnect: z.boolean().default(false),
+    /** May call the AdminService (kill switch, trading state, reload). Default false. */
+    admin: z.boolean().default(false),
+  })
+  .strict();
+
+const tlsSchema = z
+  .object({
+    /** PEM certificate chain of the server. */
+    cert: z.string(),
+    /** PEM private key of the server. */
+    key: z.string(),
+    /** PEM CA bundle that client certificates must chain to; setting it enables mutual TLS. */
+    clientCa: z.string().optional(),
+    /** With `clientCa`: refuse clients without a certificate. Default true. */
+    requireClientCert: z.boolean().default(true),
+  })
+  .strict();
+
+const venueSchema = z
+  .object({
+    /** Adapter kind registered with the AdapterRegistry, e.g. "sim" or "ccxt". */
+    adapter: z.string().regex(identifier, { error: "expected an adapter kind such as sim or ccxt" }),
+    /** Adapter-specific settings, validated by the adapter's own schema. */
+    config: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+const accountSchema = z
+  .object({
+    /** Venue (a key of `venues`) this account trades on. */
+    venue: z.string(),
+  })
+  .strict();
+
+const TRADING_STATES = ["active", "reducing-only", "halted"] as const;
+export type TradingStateName = (typeof TRADING_STATES)[number];
+
+export const SLOW_CONSUMER_POLICIES = ["conflate", "disconnect"] as const;
+export type SlowConsumerPolicyName = (typeof SLOW_CONSUMER_POLICIES)[number];
+
+/** The whole of `gateway.yaml`. */
+export const gatewayFileSchema = z
+  .object({
+    /** gRPC listen address. Default `127.0.0.1:7400`; port 0 picks a free port. */
+    listen: listenAddress("127.0.0.1:7400").default({ host: "127.0.0.1", port: 7400 }),
+    /** TLS for the gRPC port; absent means plaintext (loopback only is advisable). */
+    tls: tlsSchema.optional(),
+    metrics: z
+      .object({
+        /** Prometheus `/metrics` address. Default: no metrics server. Example `127.0.0.1:9464`. */
+        listen: listenAddress("127.0.0.1:9464").optional(),
+      })
+      .strict()
+      .default({}),
+    logging: z
+      .object({
+        /** pino level. Default "info". */
+        level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+      })
+      .strict()
+      .default({ level: "info" }),
+    venues: z.record(z.string().regex(identifier), venueSchema),
+    accounts: z.record(z.string().regex(identifier), accountSchema).default({}),
+    strategies: z.record(z.string().regex(identifier), strategySchema),
+    /**
+     * Pre-trade risk limits, checked by the risk engine's own parser (`parseRiskLimits`), e.g.
+     * `maxOrderNotional: { default: "10000", "BTC/USDT:sim": "50000" }`.
+     */
+    risk: z.record(z.string(), z.unknown()).default({}),
+    /** Starting trading state. Default "active". */
+    tradingState: z.enum(TRADING_STATES).default("active"),
+    /** Start with the kill switch engaged. Default false. */
+    killSwitch: z.boolean().default(false),
+    marketData: z
+      .object({
+        /** Most events in one frame. Default 512. */
+        frameMaxEvents: positiveInt(512).default(512),
+        /** Events queued for one subscriber before it counts as slow. Default 65536. */
+        queueMaxEvents: positiveInt(65536).default(65_536),
+        /** Policy when the request leaves it unspecified. Default "conflate". */
+        slowConsumerPolicy: z.enum(SLOW_CONSUMER_POLICIES).default("conflate"),
+        /** Bytes a subscriber's connection may hold unsent before the subscriber counts as slow. Default 4194304 (4 MiB). */
+        maxBufferedBytes: positiveInt(4_194_304).default(4_194_304),
+      })
+      .strict()
+      .default({
+        frameMaxEvents: 512,
+        queueMaxEvents: 65_536,
+        slowConsumerPolicy: "conflate",
+        maxBufferedBytes: 4_194_304,
+      }),
+    recording: z
+      .object({
+        /** Strategy records kept in memory for listeners. Default 100000. */
+        bufferSize: positiveInt(100_000).default(100_000),
+      })
+      .passthrough()
+      .default({ bufferSize: 100_000 }),
+    /** Audit store settings (used from the storage issue on). */
+    storage: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export type GatewayFile = z.output<typeof gatewayFileSchema>;
