@@ -100,3 +100,34 @@ describe("startPostgres on a busy port", () => {
     });
   });
 });
+
+describe("startPostgres with a persistent data directory", () => {
+  it("keeps the cluster across restarts, durably, and never removes it", async () => {
+    const { mkdtempSync, rmSync, chmodSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const base = mkdtempSync(join(tmpdir(), "openfloor-pg-persist-"));
+    chmodSync(base, 0o755);
+    const dataDir = join(base, "postgres");
+    try {
+      const first = await startPostgres({ dataDir });
+      const c1 = new pg.Client({ connectionString: first.url });
+      await c1.connect();
+      await c1.query("CREATE TABLE kept (v text)");
+      await c1.query("INSERT INTO kept VALUES ('survives a restart')");
+      expect((await c1.query("SHOW fsync")).rows[0].fsync).toBe("on");
+      await c1.end();
+      await first.stop();
+      expect(existsSync(join(dataDir, "data", "PG_VERSION"))).toBe(true);
+
+      const second = await startPostgres({ dataDir });
+      const c2 = new pg.Client({ connectionString: second.url });
+      await c2.connect();
+      expect((await c2.query("SELECT v FROM kept")).rows).toEqual([{ v: "survives a restart" }]);
+      await c2.end();
+      await second.stop();
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});

@@ -36,7 +36,7 @@ export interface SupervisedProcess {
   stopSignal: NodeJS.Signals;
   /** How long a clean shutdown may take before SIGKILL. */
   graceMs: number;
-  /** Removed once the server is down. */
+  /** Removed once the server is down; "" keeps everything (a persistent data directory). */
   workDir: string;
 }
 
@@ -117,7 +117,8 @@ export function supervise(server: SupervisedProcess): Supervision {
         } finally {
           disarm();
           active.delete(supervision);
-          await rm(server.workDir, { recursive: true, force: true, maxRetries: 3 });
+          if (server.workDir !== "")
+            await rm(server.workDir, { recursive: true, force: true, maxRetries: 3 });
         }
       })();
       return stopping;

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmod, chown, mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import pg from "pg";
 import { TestkitError } from "../errors.js";
 import { assertPortFree, freePort, LOOPBACK, portBusy } from "../internal/ports.js";
@@ -40,6 +40,13 @@ export interface PostgresOptions {
   osUser?: string;
   /** How long to wait for the first successful query. Default: `30_000`. */
   startTimeoutMs?: number;
+  /**
+   * Keep the cluster in this directory instead of a temp one: initialized on first use, reused after,
+   * never removed, and run durably (fsync and synchronous commit on). This is how the gateway runs
+   * its embedded audit store. Default: a fresh temp directory, removed on stop, tuned for tests.
+   * Example: `{ dataDir: ".openfloor/postgres" }`
+   */
+  dataDir?: string;
 }
 
 /** Where to connect. Plain data: safe to pass between processes. */
@@ -74,6 +81,13 @@ const DEFAULT_SETTINGS: Record<string, string> = {
   synchronous_commit: "off",
   full_page_writes: "off",
   max_connections: "200",
+};
+
+/** A persistent cluster holds an audit trail: nothing may be lost on a crash. */
+const DURABLE_SETTINGS: Record<string, string> = {
+  fsync: "on",
+  synchronous_commit: "on",
+  full_page_writes: "on",
 };
 
 const MAX_PORT_ATTEMPTS = 5;
@@ -183,18 +197,30 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
 
   const binaries = await postgresBinaries();
   const runAs = await postgresOsUser(options.osUser ?? "postgres");
-  const workDir = await mkdtemp(join(tmpdir(), "openfloor-pg-"));
+  const persistent = options.dataDir !== undefined;
+  const workDir = persistent ? resolve(options.dataDir!) : await mkdtemp(join(tmpdir(), "openfloor-pg-"));
   let supervision: Supervision | undefined;
   try {
+    if (persistent) await mkdir(workDir, { recursive: true });
     // mkdtemp makes 0700 directories; the OS user must be able to reach the data directory inside.
     if (runAs) await chmod(workDir, 0o755);
     const dataDir = join(workDir, "data");
     const logFile = join(workDir, "postgres.log");
-    await mkdir(dataDir, { mode: 0o700 });
-    if (runAs) await chown(dataDir, runAs.uid, runAs.gid);
-    await initdb(binaries.initdb, dataDir, workDir, user, password, runAs);
+    const initialized =
+      persistent &&
+      (await stat(join(dataDir, "PG_VERSION")).then(
+        () => true,
+        () => false,
+      ));
+    if (!initialized) {
+      await rm(dataDir, { recursive: true, force: true });
+      await mkdir(dataDir, { mode: 0o700 });
+      if (runAs) await chown(dataDir, runAs.uid, runAs.gid);
+      await initdb(binaries.initdb, dataDir, workDir, user, password, runAs);
+    }
+    if (runAs) await chown(workDir, runAs.uid, runAs.gid).catch(() => undefined);
 
-    const settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    const settings = { ...DEFAULT_SETTINGS, ...(persistent ? DURABLE_SETTINGS : {}), ...options.settings };
     const settingArgs = Object.entries(settings).flatMap(([key, value]) => ["-c", `${key}=${String(value)}`]);
     for (let attempt = 1; ; attempt++) {
       const port = options.port ?? (await freePort());
@@ -216,7 +242,13 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
         await log.close();
       }
       child.on("error", () => {});
-      supervision = supervise({ name: "PostgreSQL", child, stopSignal: "SIGINT", graceMs: 10_000, workDir });
+      supervision = supervise({
+        name: "PostgreSQL",
+        child,
+        stopSignal: "SIGINT",
+        graceMs: 10_000,
+        workDir: persistent ? "" : workDir,
+      });
       child.unref();
 
       const readiness = await waitReady(child, target, deadline, logFile, logOffset);
@@ -257,7 +289,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     }
   } catch (error) {
     if (supervision) await supervision.stop();
-    else await rm(workDir, { recursive: true, force: true });
+    else if (!persistent) await rm(workDir, { recursive: true, force: true });
     throw error;
   }
 }
