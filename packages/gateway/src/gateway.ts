@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import {
   AdapterConfigError,
   type AdapterRegistry,
@@ -28,6 +29,7 @@ import { GatewayMetrics } from "./metrics/gateway-metrics.js";
 import { MetricsServer } from "./metrics/metrics-server.js";
 import { StrategyPortfolios } from "./portfolio/strategy-portfolios.js";
 import { StrategyRecordBuffer } from "./recording/strategy-record-buffer.js";
+import { recoverExecutionState } from "./recovery/recover.js";
 import type { RiskEngine } from "./risk/risk-engine.js";
 import { describeRiskLimits } from "./risk/risk-limits.js";
 import { type AdminControl, adminService, tradingStateToProto } from "./server/admin-service.js";
@@ -38,6 +40,7 @@ import { OrdersService } from "./server/orders-service.js";
 import { portfolioService } from "./server/portfolio-service.js";
 import { recordingService } from "./server/recording-service.js";
 import { GatewayError, type Scrubber } from "./server/status-map.js";
+import { type AuditStorage, DeferredJournal, openAuditStorage } from "./storage/audit-storage.js";
 import { defaultAdapterRegistry, ensureAdapterKinds } from "./venue-adapters.js";
 
 /** Gateway version reported by AdminService.GetStatus. */
@@ -149,6 +152,9 @@ class GatewayRuntime implements Gateway {
   private orders: OrdersService | undefined;
   private metricsServer: MetricsServer | undefined;
   private state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
+  private readonly journal: OrderJournal | undefined;
+  private readonly deferredJournal: DeferredJournal | undefined;
+  private storage: AuditStorage | undefined;
 
   constructor(
     config: GatewayConfig,
@@ -166,6 +172,9 @@ class GatewayRuntime implements Gateway {
         ...(options.logDestination ? { destination: options.logDestination } : {}),
       });
     this.registry = options.registry ?? defaultAdapterRegistry();
+    this.deferredJournal =
+      options.journal === undefined && config.storage.mode !== "none" ? new DeferredJournal() : undefined;
+    this.journal = options.journal ?? this.deferredJournal;
     this.tokens = new StrategyTokens(
       config.strategies.map((s) => ({
         strategyId: s.id,
@@ -191,7 +200,7 @@ class GatewayRuntime implements Gateway {
         const mid = this.marketData.mid(id);
         return mid === undefined ? undefined : { mid };
       },
-      ...(options.journal ? { journal: options.journal } : {}),
+      ...(this.journal ? { journal: this.journal } : {}),
     });
     this.execution = path.execution;
     this.risk = path.risk;
@@ -225,7 +234,23 @@ class GatewayRuntime implements Gateway {
       throw new GatewayError("FAILED_PRECONDITION", `gateway is ${this.state}; start it once`);
     this.state = "starting";
     try {
+      if (this.deferredJournal !== undefined) {
+        this.storage = await openAuditStorage(this.config.storage, {
+          logger: this.logger.child({ component: "audit" }),
+          baseDir: this.config.source === "built-in defaults" ? process.cwd() : dirname(this.config.source),
+        });
+        if (this.storage !== undefined) {
+          this.deferredJournal.attach(this.storage.store);
+          this.logger.info(
+            { auditStore: this.storage.description },
+            `audit store: ${this.storage.description}`,
+          );
+          // New orders wait for reconciliation with every venue.
+          for (const venue of Object.keys(this.config.venues)) this.execution.markUnreconciled(venue);
+        }
+      }
       await this.connectVenues();
+      if (this.storage !== undefined) await this.recover(this.storage);
       if (this.config.killSwitch) await this.execution.engageKillSwitch("config: killSwitch is true");
       const addresses: { grpc?: string; metrics?: string } = {};
       if (this.options.grpc ?? true)
@@ -294,7 +319,7 @@ class GatewayRuntime implements Gateway {
         reconciled: s.reconciled,
         detail: this.scrub(s.detail),
       })),
-      auditAvailable: this.options.journal?.isAvailable() ?? true,
+      auditAvailable: this.journal?.isAvailable() ?? true,
       openOrders: this.execution.openOrderCount(),
       connectedStrategies: this.orders?.connectedStrategies() ?? [],
     };
@@ -429,7 +454,7 @@ class GatewayRuntime implements Gateway {
       this.venues.set(venue, adapter);
       await adapter.connect();
       state.connected = true;
-      state.reconciled = true;
+      state.reconciled = this.deferredJournal === undefined;
       await this.marketData.addVenue(adapter);
       log.info(
         { adapter: v.adapter, instruments: this.marketData.instruments(venue).length },
@@ -533,6 +558,25 @@ class GatewayRuntime implements Gateway {
       }
     }
     await this.metricsServer?.stop();
+    this.deferredJournal?.detach();
+    await this.storage?.close();
+    this.storage = undefined;
+  }
+
+  /** Reloads orders and fills from the audit store and reconciles each venue before orders are accepted. */
+  private async recover(storage: AuditStorage): Promise<void> {
+    const reports = await recoverExecutionState({
+      pool: storage.pool,
+      engine: this.execution,
+      venues: this.venues,
+      logger: this.logger,
+      nowNs: () => this.clock.now(),
+      unknownOrders: this.config.storage.unknownOrders,
+    });
+    for (const r of reports) {
+      const state = this.venueStates.get(r.venue);
+      if (state !== undefined) state.reconciled = true;
+    }
   }
 }
 

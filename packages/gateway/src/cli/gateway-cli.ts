@@ -4,6 +4,7 @@ import { ConfigError } from "../config/config-error.js";
 import { defaultConfig, type GatewayConfig, loadConfig } from "../config/load-config.js";
 import { type ListenAddress, parseListenAddress } from "../config/schema.js";
 import { createGateway, GATEWAY_VERSION } from "../gateway.js";
+import { type AuditOptions, runAuditExport, runAuditVerify } from "./audit-commands.js";
 
 function listenOption(value: string): ListenAddress {
   const parsed = parseListenAddress(value);
@@ -14,6 +15,8 @@ function listenOption(value: string): ListenAddress {
 
 interface StartOptions {
   config?: string;
+  /** false (--no-audit): run without the audit store (development only). */
+  audit?: boolean;
   listen?: ListenAddress;
   metrics?: ListenAddress;
 }
@@ -23,7 +26,15 @@ export function resolveConfig(options: StartOptions, env: NodeJS.ProcessEnv = pr
   const path = options.config ?? (existsSync("gateway.yaml") ? "gateway.yaml" : undefined);
   let config =
     path === undefined
-      ? defaultConfig({ env, ...(options.listen ? { listen: options.listen } : {}) })
+      ? defaultConfig({
+          env,
+          ...(options.listen ? { listen: options.listen } : {}),
+          // The working default keeps an audit trail: DATABASE_URL if set, else embedded PostgreSQL.
+          storage: {
+            mode: options.audit === false ? "none" : "auto",
+            ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : {}),
+          },
+        })
       : loadConfig(path, { env });
   if (options.listen) config = { ...config, listen: options.listen };
   if (options.metrics) config = { ...config, metrics: { listen: options.metrics } };
@@ -82,7 +93,33 @@ export function gatewayCommand(): Command {
       listenOption,
     )
     .option("-m, --metrics <host:port>", "serve Prometheus /metrics on this address", listenOption)
+    .option("--no-audit", "run without the Postgres audit store (development only: orders are not durable)")
     .action((options: StartOptions) => start(options));
+  const audit = program.command("audit").description("check and export the audit trail");
+  audit
+    .command("verify")
+    .description("recompute every gateway's audit hash chain and print the first broken row, if any")
+    .option(
+      "-c, --config <file>",
+      "gateway.yaml whose storage section to use (default ./gateway.yaml if present)",
+    )
+    .option("--database-url <url>", "PostgreSQL to check (default: DATABASE_URL, else the embedded store)")
+    .action(async (options: AuditOptions) => {
+      const code = await runAuditVerify(options);
+      process.exitCode = code;
+    });
+  audit
+    .command("export")
+    .description("write a period's audit trail, with its hashes, to CSV or Parquet")
+    .requiredOption("-o, --out <file>", "output file")
+    .option("-f, --format <csv|parquet>", "file format", "csv")
+    .option("--from <time>", "start (ISO 8601 or ns since the epoch), inclusive")
+    .option("--to <time>", "end (ISO 8601 or ns since the epoch), exclusive")
+    .option("-c, --config <file>", "gateway.yaml whose storage section to use")
+    .option("--database-url <url>", "PostgreSQL to read (default: DATABASE_URL, else the embedded store)")
+    .action(async (options: AuditOptions & { out: string; format: string; from?: string; to?: string }) => {
+      await runAuditExport(options);
+    });
   program
     .command("check-config")
     .description("validate a gateway.yaml and print a summary")

@@ -30,6 +30,9 @@ export interface TlsConfig {
 }
 
 /** A validated gateway configuration with every secret resolved. Build one with `loadConfig` or `defaultConfig`. */
+/** The audit store settings (see the `storage` section of the config schema). */
+export type StorageConfig = GatewayFile["storage"];
+
 export interface GatewayConfig {
   /** Where it came from: a file path, or "built-in defaults". */
   readonly source: string;
@@ -52,7 +55,7 @@ export interface GatewayConfig {
     readonly maxBufferedBytes: number;
   };
   readonly recording: { readonly bufferSize: number };
-  readonly storage: Readonly<Record<string, unknown>>;
+  readonly storage: Readonly<StorageConfig>;
   /** Secret values (tokens, venue keys) that logs and errors must never show. */
   readonly secrets: readonly string[];
   /** Set when the token was generated for development: print it, never use it in production. */
@@ -171,6 +174,9 @@ function resolveVenueSecrets(
 
 function applyEnvOverrides(raw: Record<string, unknown>, env: Environment): void {
   if (env.OPENFLOOR_LISTEN) raw.listen = env.OPENFLOOR_LISTEN;
+  if (env.DATABASE_URL) {
+    raw.storage = { ...(isRecord(raw.storage) ? raw.storage : {}), url: env.DATABASE_URL };
+  }
   if (env.OPENFLOOR_METRICS_LISTEN) {
     raw.metrics = { ...(isRecord(raw.metrics) ? raw.metrics : {}), listen: env.OPENFLOOR_METRICS_LISTEN };
   }
@@ -453,7 +459,7 @@ export function parseConfig(
     marketData: data.marketData,
     recording: { bufferSize: data.recording.bufferSize },
     storage: data.storage,
-    secrets: [...secrets],
+    secrets: [...secrets, ...databasePasswords(data.storage.url)],
   };
 }
 
@@ -517,11 +523,29 @@ const DEV_SIM_VENUE = {
 };
 
 /** Options for the built-in development config. */
+/** The password in a database URL is a secret: logs and errors must never show it. */
+function databasePasswords(url: string | undefined): string[] {
+  if (url === undefined) return [];
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password === "" ? [url] : [password, url];
+  } catch {
+    return [url];
+  }
+}
+
 export interface DefaultConfigOptions extends LoadConfigOptions {
   /** gRPC listen address. Default `127.0.0.1:7400`; port 0 picks a free port. @example { host: "127.0.0.1", port: 0 } */
   listen?: ListenAddress;
   /** Token of the default strategy. Default: 32 random bytes, hex (development only). */
   token?: string;
+  /** Audit store. Default `{ mode: "none" }` (tests, embedding); the CLI passes `{ mode: "auto" }`. */
+  storage?: {
+    mode: "auto" | "postgres" | "embedded" | "none";
+    url?: string;
+    dataDir?: string;
+    gatewayId?: string;
+  };
 }
 
 /**
@@ -537,6 +561,7 @@ export function defaultConfig(options: DefaultConfigOptions = {}): GatewayConfig
       venues: { sim: { adapter: "sim", config: DEV_SIM_VENUE } },
       accounts: { main: { venue: "sim" } },
       strategies: { default: { token, admin: true } },
+      storage: options.storage ?? { mode: "none" },
     },
     {
       ...options,

@@ -150,8 +150,26 @@ export const gatewayFileSchema = z
       })
       .passthrough()
       .default({ bufferSize: 100_000 }),
-    /** Audit store settings (used from the storage issue on). */
-    storage: z.record(z.string(), z.unknown()).default({}),
+    /** The Postgres audit store: write-ahead order intents, every event, crash recovery. */
+    storage: z
+      .object({
+        /**
+         * "auto" (default): `url` (or env DATABASE_URL) when set, else an embedded PostgreSQL in
+         * `dataDir`; "postgres": `url` is required; "embedded": always embedded; "none": no audit
+         * store (orders are not durable: development only).
+         */
+        mode: z.enum(["auto", "postgres", "embedded", "none"]).default("auto"),
+        /** postgres://user:password@host:port/db. Env DATABASE_URL overrides it. */
+        url: z.string().min(1).optional(),
+        /** Where the embedded PostgreSQL keeps its cluster. Default ".openfloor/postgres". */
+        dataDir: z.string().min(1).default(".openfloor/postgres"),
+        /** Names this gateway's audit hash chain; unique per gateway sharing a database. Default "gateway". */
+        gatewayId: z.string().min(1).default("gateway"),
+        /** Open venue orders the audit store does not know at start: "flag" (log them) or "adopt". */
+        unknownOrders: z.enum(["flag", "adopt"]).default("flag"),
+      })
+      .strict()
+      .default({ mode: "auto", dataDir: ".openfloor/postgres", gatewayId: "gateway", unknownOrders: "flag" }),
   })
   .strict();
 

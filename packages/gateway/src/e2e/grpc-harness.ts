@@ -103,7 +103,11 @@ export async function startTestGateway(
   input: Record<string, unknown> = testConfigInput(),
   options: GatewayOptions & { env?: Record<string, string> } = {},
 ): Promise<RunningGateway> {
-  const config = parseConfig(input, { env: options.env ?? {}, file: "test.yaml" });
+  // These tests are about gRPC; the audit store has its own tests against real PostgreSQL.
+  const config = parseConfig(
+    { storage: { mode: "none" }, ...input },
+    { env: options.env ?? {}, file: "test.yaml" },
+  );
   const log = new CapturedLog();
   const gateway = createGateway(config, { logDestination: log, shutdownGraceMs: 500, ...options });
   const addresses = await gateway.start();

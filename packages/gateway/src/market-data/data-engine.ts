@@ -170,7 +170,7 @@ export class DataEngine implements SubscriberHost {
       if (mid !== undefined) return mid;
     }
     const q = state.quote;
-    if (q !== undefined && q.bidPrice.isPositive() && q.askPrice.isPositive()) {
+    if (q?.bidPrice.isPositive() && q.askPrice.isPositive()) {
       return q.bidPrice.add(q.askPrice).div(2);
     }
     return undefined;

@@ -86,7 +86,8 @@ export async function recoverExecutionState(options: RecoverOptions): Promise<Re
     const gatewayPositions = new Map<string, Decimal>();
     for (const [key, q] of state.positions) {
       const [, instrument] = key.split("|");
-      if (instrument !== undefined) gatewayPositions.set(instrument, (gatewayPositions.get(instrument) ?? Decimal.ZERO).add(q));
+      if (instrument !== undefined)
+        gatewayPositions.set(instrument, (gatewayPositions.get(instrument) ?? Decimal.ZERO).add(q));
     }
     const plan = await planReconciliation({
       adapter,
@@ -98,7 +99,8 @@ export async function recoverExecutionState(options: RecoverOptions): Promise<Re
       gatewayPositions,
       nowNs: options.nowNs(),
     });
-    for (const { clientOrderId, event } of plan.events) engine.handleVenueOrderEvent(venue, clientOrderId, event);
+    for (const { clientOrderId, event } of plan.events)
+      engine.handleVenueOrderEvent(venue, clientOrderId, event);
     for (const report of plan.adopt) {
       const owner = options.adoptAs ?? { strategyId: "adopted", account: "default" };
       const instrument = adapter.instrument(report.instrument);
@@ -120,11 +122,21 @@ export async function recoverExecutionState(options: RecoverOptions): Promise<Re
         report.tsNs,
       );
       order = applyOrderEvent(order, { kind: "submitted", tsNs: report.tsNs }).order;
-      order = applyOrderEvent(order, { kind: "accepted", venueOrderId: report.venueOrderId, tsNs: report.tsNs }).order;
+      order = applyOrderEvent(order, {
+        kind: "accepted",
+        venueOrderId: report.venueOrderId,
+        tsNs: report.tsNs,
+      }).order;
       engine.restoreOrder(order);
     }
     engine.markReconciled(venue);
-    const level = plan.report.unknownOrders.length + plan.report.orphanFills.length + plan.report.positionMismatches.length > 0 ? "warn" : "info";
+    const level =
+      plan.report.unknownOrders.length +
+        plan.report.orphanFills.length +
+        plan.report.positionMismatches.length >
+      0
+        ? "warn"
+        : "info";
     log[level]({ report: plan.report }, `reconciled ${venue}`);
     reports.push(plan.report);
   }

@@ -156,7 +156,9 @@ describe("recovery after a crash (real PostgreSQL, real sim venue)", () => {
       "SELECT count(*)::int AS n, coalesce(sum(quantity), 0)::text AS q FROM fills WHERE venue = 'sim'",
     );
     expect(stored.rows[0]!.n).toBe(venueFills.length);
-    expect(Decimal.parse(stored.rows[0]!.q).eq(venueFills.reduce((s, f) => s.add(f.quantity), Decimal.ZERO))).toBe(true);
+    expect(
+      Decimal.parse(stored.rows[0]!.q).eq(venueFills.reduce((s, f) => s.add(f.quantity), Decimal.ZERO)),
+    ).toBe(true);
     expect((await verifyAuditChain(pool)).ok).toBe(true);
 
     // Orders are refused while a venue is unreconciled, accepted after.
