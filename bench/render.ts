@@ -6,11 +6,49 @@ import { type BenchResult, fmt } from "./lib/result.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = join(here, "results");
+type Stats = { median: number; min: number; max: number };
+/** Older result files carry `results: { name: {median, min, max} }`; read them as figures too. */
+function normalize(raw: Record<string, unknown>): BenchResult | undefined {
+  if (raw.figures !== undefined) return raw as unknown as BenchResult;
+  const results = raw.results as Record<string, Stats> | undefined;
+  if (results === undefined) return undefined;
+  const figures: Record<string, BenchResult["figures"][string]> = {};
+  for (const [key, v] of Object.entries(results)) {
+    if (typeof v?.median !== "number") continue;
+    figures[key] = {
+      unit: /PerSecond|PerSec|perSecond/.test(key) ? "/s" : "",
+      median: v.median,
+      min: v.min,
+      max: v.max,
+      runs: Number(raw.runs ?? 0),
+      ...(typeof raw.goal === "number" && key === Object.keys(results)[0]
+        ? { goal: raw.goal, higherIsBetter: true }
+        : {}),
+    };
+  }
+  const m = raw.machine;
+  return {
+    name: String(raw.name),
+    title: String(raw.description ?? raw.title ?? raw.name),
+    date: String(raw.date ?? ""),
+    machine:
+      typeof m === "object" && m !== null
+        ? (m as BenchResult["machine"])
+        : {
+            cpu: String(m ?? "unknown"),
+            cores: Number(raw.cores ?? 0),
+            memoryGiB: 0,
+            node: String(raw.node ?? ""),
+          },
+    figures,
+  };
+}
+
 const results = readdirSync(dir)
   .filter((f) => f.endsWith(".json"))
   .sort()
-  .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as BenchResult)
-  .filter((r) => r.figures !== undefined);
+  .map((f) => normalize(JSON.parse(readFileSync(join(dir, f), "utf8")) as Record<string, unknown>))
+  .filter((r): r is BenchResult => r !== undefined && Object.keys(r.figures).length > 0);
 
 const lines: string[] = [
   "# Benchmarks",
