@@ -230,6 +230,15 @@ function realizedPnl(
   return mulCapped(mulCapped(closed, diff), instrument.multiplier);
 }
 
+function mulFit(a: Decimal, b: Decimal, maxScale: number): Decimal {
+  for (let scale = Math.min(18, maxScale); scale > 0; scale--) {
+    try {
+      return a.mul(b, { scale });
+    } catch {}
+  }
+  return a.mul(b, { scale: 0 });
+}
+
 function nextAverage(
   pos: PositionState,
   beforeLots: number,
@@ -242,7 +251,9 @@ function nextAverage(
   if (Math.abs(pos.lots) < Math.abs(beforeLots)) return pos.averageEntryPrice;
   const prevQty = pos.quantity.abs().sub(quantity);
   const avg = pos.averageEntryPrice ?? price;
-  const total = mulCapped(prevQty, avg).add(mulCapped(quantity, price));
+  // The running average carries extra places; at large positions the exact product no longer fits
+  // 64-bit fixed point, so round it to the most places that fit (display value, not accounting).
+  const total = mulFit(prevQty, avg, price.scale + 8).add(mulCapped(quantity, price));
   // As many places as fit 64-bit fixed point, at most the price's scale + 8 (like core's fill average).
   for (let scale = Math.min(18, price.scale + 8); scale > 0; scale--) {
     try {
