@@ -16,11 +16,15 @@ const started = Date.now();
 for (const [i, file] of files.entries()) {
   console.log(`\n[${i + 1}/${files.length}] ${file}`);
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--expose-gc", join(here, file)], {
-    stdio: "inherit",
-    cwd: here,
-    env: { ...process.env, NODE_ENV: "production" },
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--conditions=@openfloor/source", "--import", "tsx", "--expose-gc", join(here, file)],
+    {
+      stdio: "inherit",
+      cwd: here,
+      env: { ...process.env, NODE_ENV: "production" },
+    },
+  );
   console.log(
     `[${i + 1}/${files.length}] ${file} ${r.status === 0 ? "ok" : `FAILED (${r.status ?? r.signal})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );

@@ -5,6 +5,7 @@ export type { StrategyContext, StrategyOptions } from "./strategy/strategy.js";
 export { OrdersApi } from "./strategy/orders-api.js";
 export type { OrderSpec, SideOptions } from "./strategy/orders-api.js";
 export { OrderHandle } from "./strategy/order-handle.js";
+export type { AmendSpec } from "./strategy/order-handle.js";
 export { PositionsApi } from "./strategy/positions-api.js";
 export { runStrategy } from "./strategy/runner.js";
 export type { RunOptions, RunningStrategy } from "./strategy/runner.js";
@@ -29,3 +30,21 @@ export type {
   SubmitRequest,
   Transport,
 } from "./transport/transport.js";
+// Domain types and exact numbers from @openfloor/core that strategies use, so a strategy needs one import.
+export { Decimal } from "@openfloor/core";
+export type {
+  Bar,
+  BookLevel,
+  DecimalLike,
+  Fill,
+  Instrument,
+  InstrumentId,
+  MarketEvent,
+  Order,
+  OrderBook,
+  OrderSide,
+  OrderStatus,
+  PositionSnapshot,
+  Quote,
+  Trade,
+} from "@openfloor/core";

@@ -1,7 +1,38 @@
-import { type Fill, isTerminal, type Order } from "@openfloor/core";
+import { Decimal, type DecimalLike, type Fill, isTerminal, type Order } from "@openfloor/core";
 import { filter, map, type Observable, ReplaySubject, Subject } from "rxjs";
-import { OrderFinished, VenueRejected } from "../errors/sdk-errors.js";
+import { InvalidOrder, OrderFinished, VenueRejected } from "../errors/sdk-errors.js";
 import type { AmendChange, OrderUpdate } from "../transport/transport.js";
+import { GuardedObservable } from "./guarded-observable.js";
+
+/** The changes of an amend as a strategy writes them; unset fields stay as they are. */
+export interface AmendSpec {
+  /** New total quantity (not what is left). */
+  quantity?: DecimalLike;
+  price?: DecimalLike;
+  triggerPrice?: DecimalLike;
+}
+
+function toAmendChange(spec: AmendSpec): AmendChange {
+  const parse = (field: string, v: DecimalLike | undefined): Decimal | undefined => {
+    if (v === undefined) return undefined;
+    try {
+      return Decimal.from(v);
+    } catch (e) {
+      throw new InvalidOrder("INVALID_ORDER", `${field}: ${(e as Error).message}`, {
+        cause: e,
+        context: { field },
+      });
+    }
+  };
+  const quantity = parse("quantity", spec.quantity);
+  const price = parse("price", spec.price);
+  const triggerPrice = parse("triggerPrice", spec.triggerPrice);
+  return {
+    ...(quantity === undefined ? {} : { quantity }),
+    ...(price === undefined ? {} : { price }),
+    ...(triggerPrice === undefined ? {} : { triggerPrice }),
+  };
+}
 
 /** What `OrderHandle` asks of the orders API that created it. */
 export interface OrderActions {
@@ -22,6 +53,7 @@ export class OrderHandle {
   private current: Order;
   private readonly updates = new ReplaySubject<OrderUpdate>(64);
   private readonly finished = new Subject<void>();
+  private completed = false;
   private settle!: { resolve: (o: Order) => void; reject: (e: Error) => void };
   /** Settles when the order reaches a terminal state: resolves with it, or rejects with `VenueRejected`. */
   readonly done: Promise<Order>;
@@ -29,6 +61,10 @@ export class OrderHandle {
   constructor(
     order: Order,
     private readonly actions: OrderActions,
+    private readonly report: (error: unknown) => void = () => undefined,
+    /** Updates that arrived before the handle existed (they can overtake the submit response). */
+    earlier: readonly OrderUpdate[] = [],
+    private readonly onAsync: () => void = () => undefined,
   ) {
     this.current = order;
     this.done = new Promise<Order>((resolve, reject) => {
@@ -36,6 +72,11 @@ export class OrderHandle {
     });
     // A strategy that never awaits `done` must not crash the process with an unhandled rejection.
     this.done.catch(() => undefined);
+    // Replayed before the handle can complete, so `fills$` of an order that filled at once still has them.
+    for (const u of earlier) {
+      this.adopt(u.order);
+      this.updates.next(u);
+    }
     this.checkDone();
   }
 
@@ -58,26 +99,32 @@ export class OrderHandle {
 
   /** Every event and fill of this order (replays the last 64 to late subscribers). */
   get updates$(): Observable<OrderUpdate> {
-    return this.updates.asObservable();
+    return GuardedObservable.from(this.updates.asObservable(), this.report, this.onAsync);
   }
 
   get fills$(): Observable<Fill> {
-    return this.updates.pipe(
+    return this.updates$.pipe(
       filter((u): u is Extract<OrderUpdate, { kind: "fill" }> => u.kind === "fill"),
       map((u) => u.fill),
     );
   }
 
-  /** Changes price and/or quantity. An amend of a finished order is an `OrderFinished` error. */
-  async amend(change: AmendChange): Promise<Order> {
+  /**
+   * Changes price, quantity (the new total) and/or trigger price; values as strings or Decimals. An amend
+   * of a finished order is an `OrderFinished` error; a malformed value an `InvalidOrder`.
+   * @example await handle.amend({ price: "60100" })
+   */
+  async amend(change: AmendSpec): Promise<Order> {
+    this.onAsync();
     this.assertLive("amend");
-    const order = await this.actions.amend(this.clientOrderId, change);
+    const order = await this.actions.amend(this.clientOrderId, toAmendChange(change));
     this.apply(order);
     return order;
   }
 
   /** Asks the venue to cancel; resolves when the request is accepted (the order finishes via `done`). */
   async cancel(): Promise<Order> {
+    this.onAsync();
     this.assertLive("cancel");
     const order = await this.actions.cancel(this.clientOrderId);
     this.apply(order);
@@ -86,20 +133,29 @@ export class OrderHandle {
 
   /** @internal Called by the orders API for every update of this order. */
   receive(update: OrderUpdate): void {
-    this.apply(update.order);
+    this.adopt(update.order);
+    if (this.completed) return;
+    // Delivered before completing, so the update that ends the order reaches `updates$` and `fills$`.
     this.updates.next(update);
     this.checkDone();
   }
 
   /** @internal */
   apply(order: Order): void {
-    // Updates can arrive out of order across the response and the stream: keep the newest.
-    if (order.tsUpdatedNs >= this.current.tsUpdatedNs || isTerminal(order.status)) this.current = order;
+    this.adopt(order);
     this.checkDone();
   }
 
+  private adopt(order: Order): void {
+    // Updates can arrive out of order across the response and the stream: keep the newest, and never
+    // leave a terminal state for an older one.
+    if (isTerminal(this.current.status) && !isTerminal(order.status)) return;
+    if (order.tsUpdatedNs >= this.current.tsUpdatedNs || isTerminal(order.status)) this.current = order;
+  }
+
   private checkDone(): void {
-    if (!isTerminal(this.current.status)) return;
+    if (this.completed || !isTerminal(this.current.status)) return;
+    this.completed = true;
     const o = this.current;
     if (o.status === "rejected" || o.status === "denied") {
       this.settle.reject(

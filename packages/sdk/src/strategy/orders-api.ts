@@ -61,6 +61,8 @@ export class OrdersApi {
     private readonly instruments: ReadonlyMap<string, Instrument>,
     private readonly positions: PositionsApi,
     private readonly guard: (fn: () => void) => void,
+    private readonly report: (error: unknown) => void = () => undefined,
+    private readonly onAsync: () => void = () => undefined,
   ) {
     this.idPrefix = `${strategyId}-${transport.clock.nowMs().toString(36)}`;
   }
@@ -82,6 +84,8 @@ export class OrdersApi {
 
   /** Submits an order; resolves with its handle once the gateway has it. */
   async submit(spec: OrderSpec): Promise<OrderHandle> {
+    // The caller awaits what follows (even a refusal): in a backtest, time waits for it.
+    this.onAsync();
     const request = this.toRequest(spec);
     this.early.set(request.clientOrderId, []);
     // Updates can overtake the submit response on the stream: buffer them until the handle exists.
@@ -103,11 +107,16 @@ export class OrdersApi {
         },
       );
     }
-    const handle = new OrderHandle(order, {
-      amend: (id, change) => this.transport.amend(id, change),
-      cancel: (id) => this.transport.cancel(id),
-    });
-    for (const u of buffered) handle.receive(u);
+    const handle = new OrderHandle(
+      order,
+      {
+        amend: (id, change) => this.transport.amend(id, change),
+        cancel: (id) => this.transport.cancel(id),
+      },
+      this.report,
+      buffered,
+      this.onAsync,
+    );
     if (!handle.isDone) this.handles.set(order.clientOrderId, handle);
     return handle;
   }

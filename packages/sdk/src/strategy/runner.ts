@@ -32,6 +32,18 @@ export async function runStrategy(
   const instruments = new Map<string, Instrument>();
   for (const i of await transport.instruments()) instruments.set(formatInstrumentId(i.id), i);
   strategy.attach({ transport, logger, instruments });
+  // After a reconnect, orders may have moved while the strategy could not hear about them.
+  let previous = "connected";
+  const resyncOnReconnect = transport.status$.subscribe((status) => {
+    if (status === "connected" && previous === "reconnecting") {
+      // biome-ignore lint/complexity/useLiteralKeys: `orders` is protected; the runner owns the strategy's lifecycle.
+      strategy["orders"].resync().then(
+        () => logger.info({}, "orders resynced after reconnect"),
+        (e: unknown) => logger.error({ err: e }, "order resync after reconnect failed"),
+      );
+    }
+    previous = status;
+  });
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -50,6 +62,7 @@ export async function runStrategy(
         }
       }
       strategy.detach();
+      resyncOnReconnect.unsubscribe();
       await transport.close();
     })();
     return stopped;

@@ -14,9 +14,10 @@ import {
   silentLogger,
   type Trade,
 } from "@openfloor/core";
-import { filter, Observable, Subscription, share, tap } from "rxjs";
+import { filter, Observable, Subject, Subscription, share, takeUntil } from "rxjs";
 import { NotConnected, SdkError } from "../errors/sdk-errors.js";
 import type { Transport } from "../transport/transport.js";
+import { GuardedObservable } from "./guarded-observable.js";
 import { type InstrumentRef, toInstrumentId } from "./instrument-ref.js";
 import { intervalMs } from "./interval.js";
 import { OrdersApi } from "./orders-api.js";
@@ -149,9 +150,21 @@ export abstract class Strategy {
   protected guard(fn: () => void | Promise<void>): void {
     try {
       const r = fn();
-      if (r instanceof Promise) r.catch((e: unknown) => this.onError(e));
+      if (r instanceof Promise) {
+        this.ctx?.transport.notePendingWork?.();
+        r.catch((e: unknown) => this.reportError(e));
+      }
     } catch (e) {
-      this.onError(e);
+      this.reportError(e);
+    }
+  }
+
+  /** Hands an error to `onError`; an `onError` that throws itself is logged, never propagated. */
+  private reportError(error: unknown): void {
+    try {
+      this.onError(error);
+    } catch (e) {
+      this.log.error({ err: e, cause: error, strategy: this.id }, "onError threw");
     }
   }
 
@@ -164,14 +177,25 @@ export abstract class Strategy {
   attach(ctx: StrategyContext): void {
     this.ctx = ctx;
     const guard = (fn: () => void) => this.guard(fn);
-    this.positionsApi = new PositionsApi(ctx.instruments, this.id);
-    this.ordersApi = new OrdersApi(ctx.transport, this.id, ctx.instruments, this.positionsApi, guard);
+    const report = (e: unknown) => this.reportError(e);
+    const onAsync = () => ctx.transport.notePendingWork?.();
+    this.positionsApi = new PositionsApi(ctx.instruments, this.id, report, onAsync);
+    this.ordersApi = new OrdersApi(
+      ctx.transport,
+      this.id,
+      ctx.instruments,
+      this.positionsApi,
+      guard,
+      report,
+      onAsync,
+    );
     this.dataApi = new MarketDataApi(
       ctx.transport,
       ctx.instruments,
       this.subscriptions,
-      (e) => this.onError(e),
+      report,
       this.positionsApi,
+      onAsync,
     );
     this.subscriptions.add(this.ordersApi.start());
   }
@@ -185,18 +209,26 @@ export abstract class Strategy {
 /** Market data of the strategy's instruments. Observables are shared and end when the strategy stops. */
 export class MarketDataApi {
   private readonly cache = new Map<string, Observable<unknown>>();
+  private readonly stopped = new Subject<void>();
 
   constructor(
     private readonly transport: Transport,
     private readonly instruments: ReadonlyMap<string, Instrument>,
-    private readonly owner: Subscription,
+    owner: Subscription,
     private readonly onError: (e: unknown) => void,
     private readonly positions: PositionsApi,
-  ) {}
+    private readonly onAsync: () => void = () => undefined,
+  ) {
+    owner.add(() => {
+      this.stopped.next();
+      this.stopped.complete();
+    });
+  }
 
   /** Trades as they print. */
   trades(ref: InstrumentRef): Observable<Trade> {
     const id = toInstrumentId(ref);
+    this.lookup(id);
     return this.shared(`trades:${formatInstrumentId(id)}`, () =>
       this.transport
         .marketData({ instrument: id, channel: "trades" })
@@ -207,12 +239,23 @@ export class MarketDataApi {
   /** Top-of-book quotes. Also marks this strategy's positions. */
   quotes(ref: InstrumentRef): Observable<Quote> {
     const id = toInstrumentId(ref);
-    return this.shared(`quotes:${formatInstrumentId(id)}`, () =>
-      this.transport.marketData({ instrument: id, channel: "quotes" }).pipe(
-        filter((e): e is Quote => e.type === "quote"),
-        tap((q) => this.positions.markFromQuote(q)),
-      ),
-    );
+    const key = formatInstrumentId(this.lookup(id).id);
+    return this.shared(`quotes:${key}`, () => {
+      const source = this.transport.marketData({ instrument: id, channel: "quotes" });
+      const mark = this.positions.markSlot(key);
+      // One hop instead of filter + tap: this runs for every quote.
+      return new Observable<Quote>((subscriber) =>
+        source.subscribe({
+          next: (e) => {
+            if (e.type !== "quote") return;
+            if (e.bidSize.units !== 0n && e.askSize.units !== 0n) mark.quote = e;
+            subscriber.next(e);
+          },
+          error: (err: unknown) => subscriber.error(err),
+          complete: () => subscriber.complete(),
+        }),
+      );
+    });
   }
 
   /**
@@ -251,6 +294,7 @@ export class MarketDataApi {
    */
   bars(ref: InstrumentRef, interval: string): Observable<Bar> {
     const id = toInstrumentId(ref);
+    this.lookup(id);
     // Built once up front so a bad interval throws at the call, not inside the subscription.
     new BarBuilder({ instrument: id, interval });
     return this.shared(
@@ -304,7 +348,8 @@ export class MarketDataApi {
   private shared<T>(key: string, make: () => Observable<T>): Observable<T> {
     let obs = this.cache.get(key) as Observable<T> | undefined;
     if (obs === undefined) {
-      obs = make().pipe(share());
+      // Every stream ends when the strategy stops (its subscriptions end with it).
+      obs = GuardedObservable.from(make().pipe(takeUntil(this.stopped), share()), this.onError, this.onAsync);
       this.cache.set(key, obs);
     }
     return obs;

@@ -71,4 +71,9 @@ export interface Transport {
   /** Live stream of this strategy's order events and fills. */
   orderUpdates(): Observable<OrderUpdate>;
   record(values: readonly RecordValue[]): void;
+  /**
+   * Optional hint that strategy code started async work (a callback returned a promise). Live transports
+   * ignore it; the backtest transport lets that work settle before it moves simulated time on.
+   */
+  notePendingWork?(): void;
 }
