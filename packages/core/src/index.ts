@@ -196,3 +196,20 @@ export type {
   RecordValues,
   TopicSpec,
 } from "./recording/topics.js";
+// recording: the local segment log (the Kafka fallback, replayable; analytics reads it too)
+export { SegmentLogError } from "./recording/segment-entry.js";
+export type { SegmentLogErrorCode } from "./recording/segment-entry.js";
+export {
+  listSegmentLogTopics,
+  listSegments,
+  readSegmentLog,
+  SegmentLogCursor,
+  SegmentLogWriter,
+  segmentFileName,
+} from "./recording/segment-log.js";
+export type {
+  LoggedRecord,
+  SegmentLogOptions,
+  SegmentLogReadOptions,
+  SegmentLogRecovery,
+} from "./recording/segment-log.js";
