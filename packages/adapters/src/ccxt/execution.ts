@@ -18,7 +18,7 @@ import { checkAmendForVenue, checkOrderForVenue } from "../sim/validation.js";
 import type { CcxtAccount } from "./account.js";
 import { isClosedByUser, outcomeUnknown } from "./errors.js";
 import type { CcxtOrder, CcxtTrade } from "./exchange.js";
-import { optionalDecimal } from "./normalize/numbers.js";
+import { optionalDecimal, toCcxtNumber } from "./normalize/numbers.js";
 import { clientOrderIdOf, type FillOwner, fillOf, orderReportOf } from "./normalize/orders.js";
 import { OrderStream } from "./order-stream.js";
 import type { CcxtSession } from "./session.js";
@@ -102,6 +102,16 @@ export class CcxtExecution {
   async submit(order: Order): Promise<void> {
     const s = this.session;
     const instrument = checkOrderForVenue(s.venue, s.capabilities, (id) => s.lookup(id), order);
+    const symbol = instrument.id.symbol;
+    const params: Record<string, unknown> = { clientOrderId: order.clientOrderId };
+    if (order.type !== "market" && order.timeInForce !== "GTC") params.timeInForce = order.timeInForce;
+    if (order.postOnly) params.postOnly = true;
+    if (order.reduceOnly) params.reduceOnly = true;
+    if (order.triggerPrice !== undefined)
+      params.triggerPrice = toCcxtNumber(order.triggerPrice, "triggerPrice");
+    const type = order.type === "market" || order.type === "stop-market" ? "market" : "limit";
+    const amount = toCcxtNumber(order.quantity, "quantity");
+    const price = order.price === undefined ? undefined : toCcxtNumber(order.price, "price");
     const existing = this.orders.get(order.clientOrderId);
     if (existing !== undefined) {
       // Resubmitting a client order id never creates a second order: settle the first one instead.
@@ -109,23 +119,9 @@ export class CcxtExecution {
       if (await this.findAtVenue(existing)) return;
     }
     const t = existing ?? this.track(order, instrument);
-    const symbol = instrument.id.symbol;
-    const params: Record<string, unknown> = { clientOrderId: order.clientOrderId };
-    if (order.type !== "market" && order.timeInForce !== "GTC") params.timeInForce = order.timeInForce;
-    if (order.postOnly) params.postOnly = true;
-    if (order.reduceOnly) params.reduceOnly = true;
-    if (order.triggerPrice !== undefined) params.triggerPrice = order.triggerPrice.toNumber();
-    const type = order.type === "market" || order.type === "stop-market" ? "market" : "limit";
     let response: CcxtOrder;
     try {
-      response = await s.exchange.createOrder(
-        symbol,
-        type,
-        order.side,
-        order.quantity.toNumber(),
-        order.price?.toNumber(),
-        params,
-      );
+      response = await s.exchange.createOrder(symbol, type, order.side, amount, price, params);
     } catch (error) {
       const mapped = s.mapError(error, "order", { clientOrderId: order.clientOrderId, symbol });
       if (outcomeUnknown(mapped)) t.uncertain = true;
@@ -141,8 +137,12 @@ export class CcxtExecution {
 
   async amend(order: Order, change: AmendRequest): Promise<void> {
     const s = this.session;
+    checkAmendForVenue(s.venue, s.capabilities, s.known(order.instrument), order.clientOrderId, change);
+    const amount = change.quantity === undefined ? undefined : toCcxtNumber(change.quantity, "quantity");
+    const price = change.price === undefined ? undefined : toCcxtNumber(change.price, "price");
+    const trigger =
+      change.triggerPrice === undefined ? undefined : toCcxtNumber(change.triggerPrice, "triggerPrice");
     const t = this.trackedFor(order);
-    checkAmendForVenue(s.venue, s.capabilities, t.instrument, order.clientOrderId, change);
     const symbol = t.instrument.id.symbol;
     try {
       const response = await s.exchange.editOrder(
@@ -150,11 +150,11 @@ export class CcxtExecution {
         symbol,
         order.type === "market" ? "market" : "limit",
         order.side,
-        change.quantity?.toNumber(),
-        change.price?.toNumber(),
+        amount,
+        price,
         {
           ...(t.venueOrderId === undefined ? { clientOrderId: t.clientOrderId } : {}),
-          ...(change.triggerPrice === undefined ? {} : { triggerPrice: change.triggerPrice.toNumber() }),
+          ...(trigger === undefined ? {} : { triggerPrice: trigger }),
         },
       );
       if (response.id !== undefined && t.venueOrderId !== undefined && response.id !== t.venueOrderId) {

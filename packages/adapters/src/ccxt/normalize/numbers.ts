@@ -1,4 +1,4 @@
-import { BadVenueMessageError, Decimal, MAX_SCALE, type Nanos } from "@openfloor/core";
+import { BadVenueMessageError, Decimal, InvalidOrderError, MAX_SCALE, type Nanos } from "@openfloor/core";
 
 /**
  * ccxt's unified structures carry binary floats (`0.1 + 0.2` arrives as `0.30000000000000004`). A value on
@@ -36,4 +36,23 @@ export function msToNs(ms: unknown, fallback: Nanos): Nanos {
 /** Decimal places of a ccxt precision value in TICK_SIZE mode (a tick such as 0.01 or 1e-8). */
 export function tickDecimals(tick: number): number {
   return Decimal.fromNumber(tick).normalize().scale;
+}
+
+/**
+ * An exact decimal as the JavaScript number ccxt's order methods take. ccxt turns it back into text by
+ * its shortest round-trip form, which is exact up to 15 significant digits; a value that would not come
+ * back identical is refused rather than sent altered.
+ */
+export function toCcxtNumber(value: Decimal, field: string): number {
+  const n = value.toNumber();
+  if (!Decimal.fromNumber(n).eq(value)) {
+    throw new InvalidOrderError(
+      "INVALID_ORDER",
+      `${field} ${value.toString()} has more digits than ccxt can carry`,
+      {
+        context: { field, value: value.toString() },
+      },
+    );
+  }
+  return n;
 }
