@@ -572,6 +572,7 @@ class GatewayRuntime implements Gateway {
       logger: this.logger,
       nowNs: () => this.clock.now(),
       unknownOrders: this.config.storage.unknownOrders,
+      flush: () => storage.store.drain(),
     });
     for (const r of reports) {
       const state = this.venueStates.get(r.venue);

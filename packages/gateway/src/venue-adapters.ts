@@ -1,4 +1,9 @@
-import { type AdapterFactory, AdapterRegistry, simAdapterFactory } from "@openfloor/adapters";
+import {
+  type AdapterFactory,
+  AdapterRegistry,
+  remoteSimAdapterFactory,
+  simAdapterFactory,
+} from "@openfloor/adapters";
 import { ConfigError } from "./config/config-error.js";
 
 /** Adapter kinds loaded on demand, by module specifier and export name (kept off the default import graph). */
@@ -6,9 +11,12 @@ const LAZY_KINDS: Readonly<Record<string, { specifier: string; exportName: strin
   ccxt: { specifier: "@openfloor/adapters/ccxt", exportName: "ccxtAdapterFactory" },
 };
 
-/** A registry with the simulated venue; other kinds (ccxt) are added by `ensureAdapterKinds` when configured. */
+/**
+ * A registry with the simulated venue, in-process ("sim") and out of process ("sim-remote"); other
+ * kinds (ccxt) are added by `ensureAdapterKinds` when configured.
+ */
 export function defaultAdapterRegistry(): AdapterRegistry {
-  return new AdapterRegistry().register(simAdapterFactory);
+  return new AdapterRegistry().register(simAdapterFactory).register(remoteSimAdapterFactory);
 }
 
 function isFactory(value: unknown): value is AdapterFactory<unknown> {

@@ -401,6 +401,11 @@ function orderSummary(o: Order): Record<string, unknown> {
   };
 }
 
+/**
+ * The latest state of each order. One writer per gateway commits events in the order the OMS applied
+ * them, so the last write is the newest state; timestamps are venue times and may go backwards (a fill
+ * stamped before the acknowledgement that arrived first), so they must not decide.
+ */
 async function upsertOrders(client: pg.PoolClient, orders: readonly Order[]): Promise<void> {
   const cols: unknown[][] = Array.from({ length: 23 }, () => []);
   for (const o of orders) {
@@ -442,8 +447,7 @@ async function upsertOrders(client: pg.PoolClient, orders: readonly Order[]): Pr
      ON CONFLICT (strategy_id, client_order_id) DO UPDATE SET
        status = EXCLUDED.status, venue_order_id = EXCLUDED.venue_order_id, quantity = EXCLUDED.quantity, price = EXCLUDED.price,
        trigger_price = EXCLUDED.trigger_price, filled_quantity = EXCLUDED.filled_quantity, filled_notional = EXCLUDED.filled_notional,
-       last_reason = EXCLUDED.last_reason, order_json = EXCLUDED.order_json, updated_ns = EXCLUDED.updated_ns
-     WHERE orders.updated_ns <= EXCLUDED.updated_ns`,
+       last_reason = EXCLUDED.last_reason, order_json = EXCLUDED.order_json, updated_ns = EXCLUDED.updated_ns`,
     cols,
   );
 }

@@ -24,6 +24,8 @@ export interface RecoverOptions {
   readonly unknownOrders?: UnknownOrderPolicy;
   /** Strategy that owns adopted orders. Default "adopted". */
   readonly adoptAs?: { strategyId: string; account: string };
+  /** Makes what reconciliation changed durable before the venue takes orders again (the audit store's drain). */
+  readonly flush?: () => Promise<void>;
 }
 
 interface FillRow {
@@ -129,6 +131,7 @@ export async function recoverExecutionState(options: RecoverOptions): Promise<Re
       }).order;
       engine.restoreOrder(order);
     }
+    await options.flush?.();
     engine.markReconciled(venue);
     const level =
       plan.report.unknownOrders.length +
