@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TestkitError } from "../errors.js";
 import { assertPortFree, freePort, LOOPBACK, portBusy } from "../internal/ports.js";
-import { delay, hasExited, lastLines, runCommand, tailFile } from "../internal/process.js";
+import { delay, hasExited, lastLines, runCommand, stopChild, tailFile } from "../internal/process.js";
 import { type Supervision, supervise } from "../internal/supervisor.js";
 import { type BrokerSettings, log4j2Properties, serverProperties } from "./broker-config.js";
 import { ensureKafkaJars, KAFKA_VERSION } from "./jar-cache.js";
@@ -58,6 +58,17 @@ export interface KafkaBroker extends KafkaConnection {
   logFile: string;
   /** SIGTERM (controlled shutdown), SIGKILL after 20 s, then removes the broker's data. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Takes the broker down but keeps its data, ports and work directory, as an outage would:
+   * SIGTERM (controlled shutdown), or SIGKILL with `{ kill: true }` (a crash). `restart()` brings it
+   * back. Idempotent. Example: `await kafka.shutdown(); …; await kafka.restart();`
+   */
+  shutdown(options?: { kill?: boolean }): Promise<void>;
+  /**
+   * Starts the broker again on the same ports with the same data (shutting it down first if it is
+   * running); resolves when it serves clients. `pid` is the new JVM's.
+   */
+  restart(): Promise<void>;
 }
 
 const DEFAULT_JVM_OPTIONS = ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20"];
@@ -67,7 +78,11 @@ const MAX_PORT_ATTEMPTS = 3;
 
 /** 22-character base64url of a random UUID: the form `kafka-storage random-uuid` prints. */
 function randomClusterId(): string {
-  return Buffer.from(randomUUID().replaceAll("-", ""), "hex").toString("base64url");
+  // The storage tool's argument parser takes an id starting with "-" for an option: draw again.
+  for (;;) {
+    const id = Buffer.from(randomUUID().replaceAll("-", ""), "hex").toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 async function logTails(workDir: string): Promise<string> {
@@ -130,9 +145,32 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaBroke
   const logFile = join(workDir, "server.log");
   const dataDir = join(workDir, "data");
   let supervision: Supervision | undefined;
+  const logging = `-Dlog4j2.configurationFile=${log4jFile}`;
+  const launch = async (): Promise<ChildProcess> => {
+    const stdout = await open(join(workDir, "stdout.log"), "a");
+    let child: ChildProcess;
+    try {
+      child = spawn(
+        java.command,
+        [
+          ...(options.jvmOptions ?? DEFAULT_JVM_OPTIONS),
+          "-Djava.awt.headless=true",
+          logging,
+          "-cp",
+          classpath,
+          "kafka.Kafka",
+          propertiesFile,
+        ],
+        { cwd: workDir, detached: true, stdio: ["ignore", stdout.fd, stdout.fd] },
+      );
+    } finally {
+      await stdout.close();
+    }
+    child.on("error", () => {});
+    return child;
+  };
   try {
     await writeFile(log4jFile, log4j2Properties(logFile));
-    const logging = `-Dlog4j2.configurationFile=${log4jFile}`;
     for (let attempt = 1; ; attempt++) {
       const port = options.port ?? (await freePort());
       let controllerPort = options.controllerPort ?? (await freePort());
@@ -163,41 +201,62 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaBroke
         );
       }
 
-      const stdout = await open(join(workDir, "stdout.log"), "a");
-      let child: ChildProcess;
-      try {
-        child = spawn(
-          java.command,
-          [
-            ...(options.jvmOptions ?? DEFAULT_JVM_OPTIONS),
-            "-Djava.awt.headless=true",
-            logging,
-            "-cp",
-            classpath,
-            "kafka.Kafka",
-            propertiesFile,
-          ],
-          { cwd: workDir, detached: true, stdio: ["ignore", stdout.fd, stdout.fd] },
-        );
-      } finally {
-        await stdout.close();
-      }
-      child.on("error", () => {});
+      const child = await launch();
       supervision = supervise({ name: "Kafka", child, stopSignal: "SIGTERM", graceMs: 20_000, workDir });
       child.unref();
 
       const readiness = await waitReady(child, port, deadline, workDir);
       if (readiness.kind === "ready") {
         const broker = `${LOOPBACK}:${port}`;
-        return {
+        let current: { child: ChildProcess; supervision: Supervision } | undefined = { child, supervision };
+        let stopped = false;
+        const shutdown = async (shutdownOptions: { kill?: boolean } = {}): Promise<void> => {
+          const running = current;
+          if (running === undefined) return;
+          current = undefined;
+          running.supervision.release();
+          await stopChild(running.child, shutdownOptions.kill === true ? "SIGKILL" : "SIGTERM", 20_000);
+        };
+        const handle: KafkaBroker = {
           brokers: [broker],
           bootstrap: broker,
           pid: child.pid ?? 0,
           port,
           controllerPort,
           logFile,
-          stop: supervision.stop,
+          stop: async () => {
+            if (stopped) return;
+            stopped = true;
+            if (current !== undefined) await current.supervision.stop();
+            else await rm(workDir, { recursive: true, force: true, maxRetries: 3 });
+            current = undefined;
+          },
+          shutdown,
+          restart: async () => {
+            if (stopped)
+              throw new TestkitError("START_FAILED", "Kafka was stopped (its data removed); start a new one");
+            await shutdown();
+            const next = await launch();
+            const nextSupervision = supervise({
+              name: "Kafka",
+              child: next,
+              stopSignal: "SIGTERM",
+              graceMs: 20_000,
+              workDir,
+            });
+            next.unref();
+            current = { child: next, supervision: nextSupervision };
+            handle.pid = next.pid ?? 0;
+            const again = await waitReady(next, port, Date.now() + timeoutMs, workDir);
+            if (again.kind !== "ready") {
+              throw new TestkitError(
+                again.kind === "timeout" ? "START_TIMEOUT" : "START_FAILED",
+                `Kafka ${KAFKA_VERSION} did not come back on port ${port}.\n${await logTails(workDir)}`,
+              );
+            }
+          },
         };
+        return handle;
       }
       if (readiness.kind === "timeout") {
         throw new TestkitError(

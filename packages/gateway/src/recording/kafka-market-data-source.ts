@@ -1,0 +1,108 @@
+import { once } from "node:events";
+import {
+  decodeRecord,
+  formatInstrumentId,
+  type InstrumentId,
+  type MarketEvent,
+  marketEventFromProto,
+} from "@openfloor/core";
+import type { MessagesStream } from "@platformatic/kafka";
+import {
+  createRecordConsumer,
+  type KafkaConnectOptions,
+  type RecordConsumer,
+  recordOfMessage,
+} from "./kafka-client.js";
+import { topicName } from "./kafka-topics.js";
+
+/** Market data kinds, one topic each. */
+export type MarketDataKind = "trade" | "quote" | "book" | "bar";
+
+/** Options of `KafkaMarketDataSource.open`. */
+export interface KafkaMarketDataSourceOptions extends KafkaConnectOptions {
+  /** Instruments to deliver. Default: every instrument on the topics. */
+  instruments?: readonly InstrumentId[];
+  /** Kinds to read. Default: all four (`md.trades`, `md.quotes`, `md.book`, `md.bars`). */
+  kinds?: readonly MarketDataKind[];
+  /** Topic prefix. Default `"openfloor."`. */
+  topicPrefix?: string;
+  /**
+   * `"latest"`: events recorded from now on (a live feed); `"earliest"`: everything the topics
+   * still hold, then live (a replay). Default `"latest"`.
+   */
+  from?: "latest" | "earliest";
+}
+
+/**
+ * Market data from the Kafka market-data topics instead of a gateway connection: one venue
+ * connection (the gateway recording it) feeds any number of strategy nodes. Each source reads every
+ * partition of the topics itself (no shared consumer group), keeps the instruments asked for and
+ * yields core `MarketEvent`s. Events of one instrument and kind arrive in the order recorded
+ * (records are keyed by instrument); there is no order across kinds. Iteration pulls from Kafka as
+ * it is consumed, so a slow reader slows the fetches rather than filling memory.
+ *
+ * @example
+ * const feed = await KafkaMarketDataSource.open({ brokers, instruments: [btc], kinds: ["book"] });
+ * for await (const event of feed) book.apply(event);
+ */
+export class KafkaMarketDataSource implements AsyncIterable<MarketEvent> {
+  private closed = false;
+
+  private constructor(
+    private readonly consumer: RecordConsumer,
+    private readonly stream: MessagesStream<string, Buffer, string, string>,
+    private readonly wanted: ReadonlySet<string> | undefined,
+  ) {}
+
+  /** Opens the source; it resolves once positioned, so every event recorded after that is delivered. */
+  static async open(options: KafkaMarketDataSourceOptions): Promise<KafkaMarketDataSource> {
+    const kinds = options.kinds ?? ["trade", "quote", "book", "bar"];
+    const consumer = createRecordConsumer({
+      ...options,
+      clientId: options.clientId ?? "openfloor-md-source",
+      maxWaitTimeMs: 50,
+    });
+    try {
+      const stream = await consumer.consume({
+        topics: kinds.map((k) => topicName(k, options.topicPrefix)),
+        mode: options.from ?? "latest",
+        autocommit: false,
+      });
+      // Positioned (the start offsets resolved): from here on, nothing recorded is missed.
+      await once(stream, "offsets");
+      const wanted =
+        options.instruments === undefined ? undefined : new Set(options.instruments.map(formatInstrumentId));
+      return new KafkaMarketDataSource(consumer, stream, wanted);
+    } catch (error) {
+      await consumer.close(true);
+      throw error;
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<MarketEvent> {
+    for await (const message of this.stream) {
+      if (this.closed) return;
+      if (this.wanted !== undefined && !this.wanted.has(message.key ?? "")) continue;
+      const record = recordOfMessage(message);
+      if (record === undefined) continue;
+      const decoded = decodeRecord(record.headers, record.value);
+      if (
+        decoded.kind !== "trade" &&
+        decoded.kind !== "quote" &&
+        decoded.kind !== "book" &&
+        decoded.kind !== "bar"
+      ) {
+        continue;
+      }
+      yield marketEventFromProto(decoded.value);
+    }
+  }
+
+  /** Stops the feed; a loop over it ends. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.stream.close().catch(() => {});
+    await this.consumer.close(true).catch(() => {});
+  }
+}
