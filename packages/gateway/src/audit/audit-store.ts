@@ -122,6 +122,15 @@ export class AuditStore {
       store.lastHash = row.hash;
     }
     store.lockClient = lockClient;
+    // A checked-out client's connection error is not the pool's to handle: without this an outage
+    // would crash the process. The session (and with it the chain lock) is gone; commits retry.
+    lockClient.on("error", (error) => {
+      store.logger.warn({ err: error }, "audit chain lock session lost");
+      if (store.lockClient === lockClient) {
+        store.lockClient = undefined;
+        lockClient.release(error);
+      }
+    });
     return store;
   }
 
@@ -367,11 +376,12 @@ export class AuditStore {
         audit,
       );
       await client.query("COMMIT");
+      client.release();
     } catch (e) {
       await client.query("ROLLBACK").catch(() => undefined);
+      // Never hand a connection that failed mid-transaction back to the pool.
+      client.release(e as Error);
       throw e;
-    } finally {
-      client.release();
     }
   }
 
