@@ -221,6 +221,9 @@ class GatewayRuntime implements Gateway {
       openOrders: () => this.execution.openOrderCount(),
       recordingBufferDepth: () => this.records.length,
       marketEventCounts: () => this.marketData.receivedCounts(),
+      auditAvailable: () => ((this.journal?.isAvailable() ?? true) ? 1 : 0),
+      auditQueueDepth: () => this.storage?.store.stats.queued ?? 0,
+      unreconciledVenues: () => this.execution.unreconciledVenues().length,
     });
     if (config.tradingState !== "active") this.execution.setTradingState(config.tradingState, "config");
   }

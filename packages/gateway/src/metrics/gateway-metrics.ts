@@ -12,6 +12,12 @@ export interface GaugeSources {
   recordingBufferDepth(): number;
   /** Market events received per type since start (counted by the data engine without labels). */
   marketEventCounts(): Readonly<Record<string, number>>;
+  /** 1 when the audit store takes writes (or there is none), 0 while it is down and orders are refused. */
+  auditAvailable(): number;
+  /** Audit records waiting for their group commit. */
+  auditQueueDepth(): number;
+  /** Venues not yet reconciled after a start or reconnect (orders to them are refused). */
+  unreconciledVenues(): number;
 }
 
 /**
@@ -40,6 +46,9 @@ export class GatewayMetrics {
     openOrders: () => 0,
     recordingBufferDepth: () => 0,
     marketEventCounts: () => ({}),
+    auditAvailable: () => 1,
+    auditQueueDepth: () => 0,
+    unreconciledVenues: () => 0,
   };
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -155,6 +164,30 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.set(sources().openOrders());
+      },
+    });
+    new Gauge({
+      name: "openfloor_audit_available",
+      help: "1 when the Postgres audit store takes writes; 0 while it is down and new orders are refused",
+      registers,
+      collect() {
+        this.set(sources().auditAvailable());
+      },
+    });
+    new Gauge({
+      name: "openfloor_audit_queue_depth",
+      help: "Audit records waiting for their group commit",
+      registers,
+      collect() {
+        this.set(sources().auditQueueDepth());
+      },
+    });
+    new Gauge({
+      name: "openfloor_unreconciled_venues",
+      help: "Venues not yet reconciled after a start or reconnect (new orders to them are refused)",
+      registers,
+      collect() {
+        this.set(sources().unreconciledVenues());
       },
     });
     new Gauge({

@@ -54,6 +54,12 @@ describe("gateway with the audit store", () => {
     await first.start();
     expect(first.status().auditAvailable).toBe(true);
     expect(first.status().venues[0]?.reconciled).toBe(true);
+    expect(await first.metrics.registry.getSingleMetricAsString("openfloor_audit_available")).toMatch(
+      /openfloor_audit_available 1/,
+    );
+    expect(await first.metrics.registry.getSingleMetricAsString("openfloor_unreconciled_venues")).toMatch(
+      /openfloor_unreconciled_venues 0/,
+    );
     const order = await first.execution.submit(ALPHA, limit("persisted-1"));
     expect(order.status).toBe("accepted");
     await first.stop();
