@@ -207,7 +207,7 @@ describe("secrets", () => {
       (e: unknown) => e,
     );
     expect((error as Error).message).toBe(
-      'test.yaml: venues.sim.adapter: unknown adapter kind "nope"; available: sim',
+      'test.yaml: venues.sim.adapter: unknown adapter kind "nope"; available: sim, sim-remote',
     );
   });
 });

@@ -168,12 +168,19 @@ describe(`kill -9 of the gateway mid-flow, ${RUNS} seeded runs (real processes, 
       const again = await startGatewayProcess(configPath);
       try {
         await waitReady(address, again);
-        const c2 = clientsFor(address);
-        const listed = await call(c2.orders, c2.orders.listOrders, { openOnly: false }, auth(TOKEN), 5000);
-        c2.close();
-        const known = new Set(listed.orders.map((o) => o.clientOrderId));
+        // Durable: every acknowledged order is in the audit store. Live: the open ones are in the OMS again.
+        const recorded = await pool.query<{ client_order_id: string }>("SELECT client_order_id FROM orders");
+        const known = new Set(recorded.rows.map((r) => r.client_order_id));
         for (const id of acked)
           expect(known.has(id), `run ${run}: acknowledged order ${id} was lost`).toBe(true);
+        const c2 = clientsFor(address);
+        const listed = await call(c2.orders, c2.orders.listOrders, { openOnly: true }, auth(TOKEN), 5000);
+        c2.close();
+        const venueOpenIds = new Set(venue.exchange.openOrders("default").map((r) => r.clientOrderId));
+        expect(
+          new Set(listed.orders.map((o) => o.clientOrderId)),
+          `run ${run}: the OMS's open orders differ from the venue's`,
+        ).toEqual(venueOpenIds);
 
         const venueFills = venue.exchange.fills("default");
         const venueIds = new Set(venueFills.map((f) => f.fillId));
