@@ -9,6 +9,7 @@ import os from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { numberArg as arg } from "./lib/cli.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -35,10 +36,6 @@ const { BookTracker, CcxtAdapter, ccxtAdapterConfigSchema, ccxtVersion } = await
 );
 
 const args = process.argv.slice(2);
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const TRADES = arg("trades", 50_000);
 const DEPTH = arg("depth", 20_000);
 const RUNS = arg("runs", 5);

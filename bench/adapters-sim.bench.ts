@@ -1,39 +1,13 @@
-// Simulated venue matching throughput: a seeded mix of limit adds, cancels and marketable orders
-// from 4 accounts on one instrument, against a seeded external book, several runs.
-//  - venue: SimExchange.submit/cancel directly (the backtest path), requests pre-built
-//  - adapter: the same flow through SimAdapter (pre-venue validation, zero latency), 1000 in flight
-// Plain script: npx tsx bench/adapters-sim.bench.ts [--orders 200000] [--runs 5]
-// Writes bench/results/adapters-sim.json.
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { numberArg as arg, rerunUnderSourceCondition } from "./lib/cli.js";
 import { type Figure, fmt, machine, summarize } from "./lib/result.js";
 
-const CONDITION = "--conditions=@openfloor/source";
-// Workspace packages resolve to their sources only under this condition; re-run with it if missing.
-if (!process.execArgv.includes(CONDITION)) {
-  const r = spawnSync(
-    process.execPath,
-    [
-      CONDITION,
-      "--import",
-      "tsx",
-      ...process.execArgv.filter((a) => a === "--expose-gc"),
-      fileURLToPath(import.meta.url),
-      ...process.argv.slice(2),
-    ],
-    { stdio: "inherit" },
-  );
-  process.exit(r.status ?? 1);
-}
+rerunUnderSourceCondition(import.meta.url);
 
 const args = process.argv.slice(2);
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const ORDERS = arg("orders", 200_000);
 const RUNS = arg("runs", 5);
 const MIX = { limit: 0.6, cancel: 0.25, marketable: 0.15 };

@@ -9,16 +9,12 @@ import { instrumentId } from "../packages/core/src/instruments/instrument-id.js"
 import { OrderBook, type TickDelta, type TickSnapshot } from "../packages/core/src/market/order-book.js";
 import type { BookDelta, BookLevel } from "../packages/core/src/market/types.js";
 import { Decimal } from "../packages/core/src/numbers/decimal.js";
+import { numberArg as arg } from "./lib/cli.js";
 
 const GOAL = 2_000_000;
 const LEVELS = 50;
 const PRICE_SCALE = 2;
 const SIZE_SCALE = 4;
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const DELTAS = arg("deltas", 2_000_000);
 const DECIMAL_DELTAS = arg("decimal-deltas", Math.min(DELTAS, 500_000));
 const RUNS = arg("runs", 7);

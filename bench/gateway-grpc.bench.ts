@@ -16,14 +16,10 @@ import {
   makeGenericClientConstructor,
 } from "@grpc/grpc-js";
 import { pb } from "../packages/core/src/index.js";
+import { numberArg as arg } from "./lib/cli.js";
 import { percentile, summarize, writeResult } from "./lib/result.js";
 
 const BENCH_TOKEN = "bench-token-0123456789abcdef0123";
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const ORDERS = arg("orders", 3000);
 const UNARY = arg("unary", 5000);
 const SECONDS = arg("seconds", 3);

@@ -1,36 +1,9 @@
-// Order path in process: strategy -> RiskEngine (every limit on) -> ExecutionEngine (core state
-// machine, write-ahead journal) -> SimAdapter with zero latency -> venue ack back into the OMS.
-//  - submit->ack latency p50/p99: from submit() to its promise resolving with the accepted order
-//  - throughput: sequential submits (one at a time) and pipelined submits (batches in flight)
-// Plain script: npx tsx bench/gateway-oms.bench.ts [--orders 20000] [--runs 5] [--batch 100]
-import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
+import { numberArg as arg, rerunUnderSourceCondition } from "./lib/cli.js";
 import { type Figure, percentile, summarize, writeResult } from "./lib/result.js";
 
-const CONDITION = "--conditions=@openfloor/source";
-// Workspace packages resolve to their sources only under this condition; re-run with it if missing.
-if (!process.execArgv.includes(CONDITION)) {
-  const r = spawnSync(
-    process.execPath,
-    [
-      CONDITION,
-      "--import",
-      "tsx",
-      ...process.execArgv.filter((a) => a === "--expose-gc"),
-      fileURLToPath(import.meta.url),
-      ...process.argv.slice(2),
-    ],
-    { stdio: "inherit" },
-  );
-  process.exit(r.status ?? 1);
-}
+rerunUnderSourceCondition(import.meta.url);
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const ORDERS = arg("orders", 20_000);
 const RUNS = arg("runs", 5);
 const BATCH = arg("batch", 100);

@@ -1,31 +1,11 @@
-// Kafka recording and the global aggregator against a real local broker (testkit's Kafka 4.1.1):
-//  - recording rate: market data (trades and quotes, core -> protobuf -> Recorder -> idempotent lz4
-//    producer) acknowledged by the broker, sustained over each run; none may be dropped
-//  - aggregator throughput: fills/s the aggregator applies while rebuilding from the fills topic
-//  - end-to-end delay: a fill recorded at one gateway -> the updated position on the positions topic
-// Plain script: npx tsx bench/kafka-recording.bench.ts [--events 600000] [--fills 100000] [--delays 300] [--runs 3]
-import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { numberArg as arg, rerunUnderSourceCondition } from "./lib/cli.js";
 import { type Figure, percentile, summarize, writeResult } from "./lib/result.js";
 
-const CONDITION = "--conditions=@openfloor/source";
-if (!process.execArgv.includes(CONDITION)) {
-  const r = spawnSync(
-    process.execPath,
-    [CONDITION, "--import", "tsx", fileURLToPath(import.meta.url), ...process.argv.slice(2)],
-    { stdio: "inherit" },
-  );
-  process.exit(r.status ?? 1);
-}
+rerunUnderSourceCondition(import.meta.url);
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const EVENTS = arg("events", 600_000);
 const FILLS = arg("fills", 100_000);
 const DELAYS = arg("delays", 300);

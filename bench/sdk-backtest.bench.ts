@@ -9,31 +9,12 @@ import { spawnSync } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { numberArg as arg, rerunUnderSourceCondition } from "./lib/cli.js";
 import { summarize, writeResult } from "./lib/result.js";
 
-const CONDITION = "--conditions=@openfloor/source";
-// Workspace packages resolve to their sources only under this condition; re-run with it if missing.
-if (!process.execArgv.includes(CONDITION)) {
-  const r = spawnSync(
-    process.execPath,
-    [
-      CONDITION,
-      "--import",
-      "tsx",
-      ...process.execArgv.filter((a) => a === "--expose-gc"),
-      fileURLToPath(import.meta.url),
-      ...process.argv.slice(2),
-    ],
-    { stdio: "inherit" },
-  );
-  process.exit(r.status ?? 1);
-}
+rerunUnderSourceCondition(import.meta.url);
 
 const args = process.argv.slice(2);
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const EVENTS = arg("events", 2_000_000);
 const RUNS = arg("runs", 5);
 // Internal: one measured run in a child process (so peak RSS is that run's alone).
