@@ -4,6 +4,7 @@ import pg from "pg";
 import { exportAudit } from "../audit/export.js";
 import { verifyAuditChain } from "../audit/verify.js";
 import { loadConfig } from "../config/load-config.js";
+import { startEmbeddedAuditDatabase } from "../storage/audit-storage.js";
 
 export interface AuditOptions {
   config?: string;
@@ -28,14 +29,13 @@ async function openAuditDatabase(options: AuditOptions): Promise<{ pool: pg.Pool
       `no audit store found: no --database-url, DATABASE_URL or storage.url, and no embedded store in ${dataDir}`,
     );
   }
-  const { startPostgres } = await import("@openfloor/testkit");
-  const server = await startPostgres({ dataDir });
-  const pool = new pg.Pool({ connectionString: server.url.replace(/\/[^/]*$/, "/openfloor"), max: 2 });
+  const embedded = await startEmbeddedAuditDatabase(dataDir);
+  const pool = new pg.Pool({ connectionString: embedded.url, max: 2 });
   return {
     pool,
     async close() {
       await pool.end();
-      await server.stop();
+      await embedded.stop();
     },
   };
 }

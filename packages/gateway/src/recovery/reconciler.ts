@@ -97,12 +97,15 @@ export async function planReconciliation(input: ReconcileInput): Promise<Reconci
   );
   const openByClientId = new Map<string, VenueOrderReport>();
   for (const r of venueOpen) if (r.clientOrderId !== undefined) openByClientId.set(r.clientOrderId, r);
+  // The first fill of each order, by client order id: restarts reconcile thousands of orders at once.
+  const firstFill = new Map<string, Fill>();
+  for (const f of sortedFills) if (!firstFill.has(f.clientOrderId)) firstFill.set(f.clientOrderId, f);
 
   // Acknowledge first, so fills land on accepted orders in the order the venue made them.
   const acknowledged: string[] = [];
   for (const o of input.openOrders) {
     const atVenue = openByClientId.get(o.clientOrderId);
-    const fill = sortedFills.find((f: Fill) => f.clientOrderId === o.clientOrderId);
+    const fill = firstFill.get(o.clientOrderId);
     const venueOrderId = atVenue?.venueOrderId ?? fill?.venueOrderId;
     if (o.venueOrderId === undefined && venueOrderId !== undefined) {
       if (o.status === "initialized")
@@ -167,8 +170,9 @@ export async function planReconciliation(input: ReconcileInput): Promise<Reconci
   if (input.gatewayPositions !== undefined && adapter.capabilities.positions) {
     // Compare with the venue as the gateway will be once the missed fills are applied.
     const projectedPositions = new Map(input.gatewayPositions);
+    const missed = new Set(missedFills.map((m) => m.fillId));
     for (const f of sortedFills) {
-      if (!missedFills.some((m) => m.fillId === f.fillId)) continue;
+      if (!missed.has(f.fillId)) continue;
       const key = formatInstrumentId(f.instrument);
       const signed = f.side === "buy" ? f.quantity : f.quantity.neg();
       projectedPositions.set(key, (projectedPositions.get(key) ?? Decimal.ZERO).add(signed));

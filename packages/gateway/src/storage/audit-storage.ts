@@ -43,20 +43,10 @@ export async function openAuditStorage(
     description = `PostgreSQL at ${u.hostname}:${u.port || "5432"}${u.pathname}`;
   } else {
     const dataDir = resolve(options.baseDir, config.dataDir);
-    // Loaded only here: a gateway pointed at an external database never needs the binaries.
-    const { startPostgres } = await import("@openfloor/testkit");
-    const server = await startPostgres({ dataDir });
-    const admin = new pg.Client({ connectionString: server.url });
-    await admin.connect();
-    try {
-      const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [DATABASE]);
-      if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
-    } finally {
-      await admin.end();
-    }
-    url = server.url.replace(/\/[^/]*$/, `/${DATABASE}`);
-    description = `embedded PostgreSQL in ${dataDir} (port ${server.port})`;
-    stopServer = () => server.stop();
+    const embedded = await startEmbeddedAuditDatabase(dataDir);
+    url = embedded.url;
+    description = `embedded PostgreSQL in ${dataDir} (port ${embedded.port})`;
+    stopServer = embedded.stop;
   }
   const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000 });
   // A dropped connection is reported by the query that used it; the pool itself must not crash us.
@@ -80,6 +70,36 @@ export async function openAuditStorage(
     await stopServer?.();
     throw error;
   }
+}
+
+/**
+ * Starts the embedded PostgreSQL kept in `dataDir` (initialized on first use) and makes sure the audit
+ * database exists in it. Shared by the gateway and the `audit` CLI commands.
+ */
+export async function startEmbeddedAuditDatabase(
+  dataDir: string,
+): Promise<{ url: string; port: number; stop(): Promise<void> }> {
+  // Loaded only here: a gateway pointed at an external database never needs the binaries.
+  const { startPostgres } = await import("@openfloor/testkit");
+  const server = await startPostgres({ dataDir });
+  try {
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    try {
+      const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [DATABASE]);
+      if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
+    } finally {
+      await admin.end();
+    }
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return {
+    url: server.url.replace(/\/[^/]*$/, `/${DATABASE}`),
+    port: server.port,
+    stop: () => server.stop(),
+  };
 }
 
 /**
