@@ -10,6 +10,9 @@ const EVENTS = arg("events", 600_000);
 const FILLS = arg("fills", 100_000);
 const DELAYS = arg("delays", 300);
 const RUNS = arg("runs", 3);
+const MD_BATCH = arg("md-batch", 100);
+const LOAD_RATE = arg("load-rate", 250_000);
+const PHASE_SECONDS = arg("phase-seconds", 6);
 const GOAL_EVENTS_PER_S = 200_000;
 
 const core = await import("@openfloor/core");
@@ -19,10 +22,11 @@ const { Recorder } = await import("../packages/gateway/src/recording/recorder.js
 const { TopicConsumer } = await import("../packages/gateway/src/recording/topic-consumer.js");
 const { recordOfMessage } = await import("../packages/gateway/src/recording/kafka-client.js");
 const { Aggregator } = await import("../packages/gateway/src/aggregator/aggregator.js");
+const { createGateway } = await import("../packages/gateway/src/gateway.js");
+const { parseConfig } = await import("../packages/gateway/src/config/load-config.js");
 type RecorderT = import("../packages/gateway/src/recording/recorder.js").Recorder;
 
-const { Decimal, defineInstrument, fillToProto, instrumentId, marketEventToProto, Money, decodeRecord } =
-  core;
+const { Decimal, defineInstrument, fillToProto, instrumentId, Money, decodeRecord } = core;
 const VENUES = ["venue-a", "venue-b"];
 const INSTRUMENTS = VENUES.map((venue) =>
   defineInstrument({
@@ -56,57 +60,173 @@ async function recorderFor(prefix: string, partitions: number): Promise<Recorder
     topicPrefix: prefix,
     queueCapacity: 131_072,
     maxBatch: 8192,
+    marketDataBatch: MD_BATCH,
   });
 }
 
-/** Records `events` market events as fast as the recorder takes them (yielding when its queue is near full). */
-async function recordingRun(run: number): Promise<{ perSecond: number; dropped: number }> {
+type CoreMarketEvent = import("@openfloor/core").MarketEvent;
+
+/** Market event `i` of the synthetic load: trades and quotes alternating over 20 instruments. */
+function marketEvent(i: number): CoreMarketEvent {
+  const instrument = SYMBOLS[i % SYMBOLS.length]!;
+  const ts = BigInt(i);
+  return (i & 1) === 0
+    ? {
+        type: "trade",
+        instrument,
+        price: PRICE,
+        size: SIZE,
+        aggressor: "buy",
+        tradeId: String(i),
+        tsEventNs: ts,
+        tsRecvNs: ts,
+      }
+    : {
+        type: "quote",
+        instrument,
+        bidPrice: PRICE,
+        bidSize: SIZE,
+        askPrice: PRICE,
+        askSize: SIZE,
+        tsEventNs: ts,
+        tsRecvNs: ts,
+      };
+}
+
+/**
+ * Records `events` market events as fast as the recorder takes them (yielding when its queue is near
+ * full), through `recordMarketEvent` as the gateway does (core -> protobuf conversion in the pump).
+ */
+async function recordingRun(
+  run: number,
+): Promise<{ perSecond: number; dropped: number; cpuUsPerEvent: number }> {
   const recorder = await recorderFor(`bench-md-${run}.`, 6);
   const capacity = recorder.stats().queueCapacity;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < EVENTS; i++) {
-    const instrument = SYMBOLS[i % SYMBOLS.length]!;
-    const ts = BigInt(i);
-    if ((i & 1) === 0) {
-      recorder.record(
-        "trade",
-        marketEventToProto({
-          type: "trade",
-          instrument,
-          price: PRICE,
-          size: SIZE,
-          aggressor: "buy",
-          tradeId: String(i),
-          tsEventNs: ts,
-          tsRecvNs: ts,
-        }),
-        1_700_000_000_000 + i,
-      );
-    } else {
-      recorder.record(
-        "quote",
-        marketEventToProto({
-          type: "quote",
-          instrument,
-          bidPrice: PRICE,
-          bidSize: SIZE,
-          askPrice: PRICE,
-          askSize: SIZE,
-          tsEventNs: ts,
-          tsRecvNs: ts,
-        }),
-        1_700_000_000_000 + i,
-      );
-    }
+    recorder.recordMarketEvent(marketEvent(i), 1_700_000_000_000 + i);
     if ((i & 1023) === 0 && recorder.stats().queueDepth > capacity - 16_384) {
       while (recorder.stats().queueDepth > capacity / 2) await new Promise((r) => setImmediate(r));
     }
   }
   await recorder.flush(120_000);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const stats = recorder.stats();
   await recorder.close();
-  return { perSecond: stats.written / seconds, dropped: stats.dropped };
+  return {
+    perSecond: stats.written / seconds,
+    dropped: stats.dropped,
+    cpuUsPerEvent: (cpu.user + cpu.system) / stats.written,
+  };
+}
+
+const TOKEN = "bench-token-0123456789abcdef";
+
+/** An in-process gateway on a quiet simulated venue (no synthetic market, 0.5 ms each way): orders only. */
+async function orderGateway() {
+  const config = parseConfig(
+    {
+      listen: "127.0.0.1:0",
+      venues: {
+        sim: {
+          adapter: "sim",
+          config: {
+            account: "main",
+            synthetic: false,
+            // A venue hop through the event loop, as a network round trip is: work queued in the
+            // process (market data, the recorder's pump) then delays the accept, which is what is measured.
+            latency: { fixedMs: 0.5, jitterMs: 0 },
+            instruments: [
+              {
+                symbol: "BTC/USDT",
+                base: "BTC",
+                quote: "USDT",
+                priceIncrement: "0.01",
+                sizeIncrement: "0.001",
+              },
+            ],
+            balances: { USDT: "100000000", BTC: "100" },
+          },
+        },
+      },
+      accounts: { main: { venue: "sim" } },
+      strategies: { s: { token: TOKEN } },
+      storage: { mode: "none" },
+      logging: { level: "silent" },
+    },
+    { env: {} },
+  );
+  const gateway = createGateway(config, { grpc: false, logger: core.silentLogger });
+  await gateway.start();
+  return gateway;
+}
+
+/**
+ * One phase of the order round trip under market data load: a generator feeds `LOAD_RATE` market
+ * events/s into the gateway's data engine (and, with a recorder, into it too, as the venue sink does)
+ * while limit orders go one at a time from `submit` to the venue's accept. Returns the round trips
+ * (ms), the events offered and the recorder's counters.
+ */
+async function loadPhase(
+  gateway: Awaited<ReturnType<typeof orderGateway>>,
+  recorder: RecorderT | undefined,
+  phase: string,
+): Promise<{ samples: number[]; offered: number; written: number; dropped: number; seconds: number }> {
+  const who = gateway.authenticate(TOKEN)!;
+  const btc = instrumentId("BTC/USDT", "sim");
+  let stop = false;
+  let offered = 0;
+  const t0 = performance.now();
+  const generator = (async () => {
+    while (!stop) {
+      const due = Math.floor(((performance.now() - t0) / 1000) * LOAD_RATE);
+      const n = Math.min(due - offered, 256);
+      for (let k = 0; k < n; k++, offered++) {
+        const event = marketEvent(offered);
+        gateway.marketData.onMarketEvent(event);
+        recorder?.recordMarketEvent(event);
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  const samples: number[] = [];
+  const accepted = new Map<string, () => void>();
+  const off = gateway.execution.onUpdate((u) => {
+    if (u.kind === "event" && u.event.kind === "accepted") accepted.get(u.order.clientOrderId)?.();
+  });
+  const end = t0 + PHASE_SECONDS * 1000;
+  for (let i = 0; performance.now() < end; i++) {
+    const id = `${phase}-${i}`;
+    const seen = new Promise<void>((resolve) => accepted.set(id, resolve));
+    const s0 = performance.now();
+    await gateway.execution.submit(who, {
+      clientOrderId: id,
+      instrument: btc,
+      side: "buy",
+      type: "limit",
+      timeInForce: "GTC",
+      quantity: Decimal.from("0.001"),
+      price: Decimal.from("40000"),
+      postOnly: false,
+      reduceOnly: false,
+      strategyId: "",
+      account: "",
+    });
+    await seen;
+    if (i >= 20) samples.push(performance.now() - s0);
+    accepted.delete(id);
+    await gateway.execution.cancel(who, id).catch(() => {});
+    await new Promise((r) => setImmediate(r));
+  }
+  stop = true;
+  await generator;
+  off();
+  const seconds = (performance.now() - t0) / 1000;
+  if (recorder !== undefined) await recorder.flush(120_000);
+  const stats = recorder?.stats();
+  return { samples, offered, written: stats?.written ?? 0, dropped: stats?.dropped ?? 0, seconds };
 }
 
 function fill(i: number, quantity = "0.001") {
@@ -223,13 +343,35 @@ async function delayRun(run: number): Promise<number[]> {
 
 try {
   const rates: number[] = [];
+  const cpuPerEvent: number[] = [];
   let dropped = 0;
   for (let r = 0; r < RUNS; r++) {
-    const { perSecond, dropped: d } = await recordingRun(r);
+    const { perSecond, dropped: d, cpuUsPerEvent } = await recordingRun(r);
     rates.push(perSecond);
+    cpuPerEvent.push(cpuUsPerEvent);
     dropped += d;
     console.log(
-      `recording run ${r + 1}: ${Math.round(perSecond).toLocaleString("en-US")} events/s, ${d} dropped`,
+      `recording run ${r + 1}: ${Math.round(perSecond).toLocaleString("en-US")} events/s, ${cpuUsPerEvent.toFixed(2)} µs CPU per event, ${d} dropped`,
+    );
+  }
+  const baseP99: number[] = [];
+  const recP99: number[] = [];
+  const sustained: number[] = [];
+  let loadDropped = 0;
+  for (let r = 0; r < RUNS; r++) {
+    const gateway = await orderGateway();
+    const without = await loadPhase(gateway, undefined, `base-${r}`);
+    const recorder = await recorderFor(`bench-load-${r}.`, 6);
+    const withRec = await loadPhase(gateway, recorder, `rec-${r}`);
+    await recorder.close();
+    await gateway.stop();
+    baseP99.push(percentile(without.samples, 99));
+    recP99.push(percentile(withRec.samples, 99));
+    sustained.push(withRec.written / withRec.seconds);
+    loadDropped += withRec.dropped;
+    console.log(
+      `order round trip run ${r + 1}: p99 ${baseP99[r]!.toFixed(3)} ms without recording (${Math.round(without.offered / without.seconds).toLocaleString("en-US")} md events/s into the gateway), ` +
+        `${recP99[r]!.toFixed(3)} ms while recording ${Math.round(sustained[r]!).toLocaleString("en-US")} events/s (${withRec.dropped} dropped; ${withRec.samples.length} orders)`,
     );
   }
   const aggregatorRates: number[] = [];
@@ -249,6 +391,18 @@ try {
   }
   const figures: Record<string, Figure> = {
     "market data recorded": summarize(rates, "events/s", { goal: GOAL_EVENTS_PER_S, higherIsBetter: true }),
+    "recorder CPU per market event": summarize(cpuPerEvent, "µs", { higherIsBetter: false }),
+    "market data recorded under order load": summarize(sustained, "events/s", {
+      goal: GOAL_EVENTS_PER_S,
+      higherIsBetter: true,
+    }),
+    "order round trip p99, no recording": summarize(baseP99, "ms", { higherIsBetter: false }),
+    "order round trip p99, recording": summarize(recP99, "ms", { higherIsBetter: false }),
+    "order round trip p99 change with recording": summarize(
+      recP99.map((p, i) => (p / baseP99[i]! - 1) * 100),
+      "%",
+      { goal: 10, higherIsBetter: false },
+    ),
     "aggregator throughput (rebuild)": summarize(aggregatorRates, "fills/s", { higherIsBetter: true }),
     "fill -> global position p50": summarize(p50, "ms", { higherIsBetter: false }),
     "fill -> global position p99": summarize(p99, "ms", { higherIsBetter: false }),
@@ -259,10 +413,11 @@ try {
     figures,
     notes: [
       `Single-node Kafka 4.1.1 (KRaft, testkit) on the same machine; idempotent producer (acks=all), lz4, 6 partitions; ${EVENTS.toLocaleString("en-US")} events per run, ${dropped} dropped in all runs.`,
-      "Recording rate counts events acknowledged by the broker, from the first record() to the last acknowledgement, core -> protobuf conversion included.",
+      `Market data is framed ${MD_BATCH} events of one kind and instrument per Kafka record (schema version 2, \`encodeMarketDataBatch\`; readers expand it with \`decodeRecords\`); orders, fills and other records stay one per record. --md-batch 1 measures one record per event.`,
+      "Recording rate counts events acknowledged by the broker, from the first recordMarketEvent() to the last acknowledgement, core -> protobuf conversion included. CPU per event is this process's user+system time over the run (the broker's excluded): the figure least disturbed by a busy machine.",
+      `Order round trip: an in-process gateway (sim venue, no synthetic market) takes limit orders one at a time, submit -> venue accept (0.5 ms simulated latency each way), for ${PHASE_SECONDS} s while a generator feeds ${LOAD_RATE.toLocaleString("en-US")} market events/s into its data engine; first without a recorder, then in the same run with one recording that market data to Kafka as the gateway's venue sink does (${loadDropped} events dropped in all runs). The p99 change is the recording phase against the one without.`,
       `Aggregator throughput: a fresh aggregator rebuilding ${FILLS.toLocaleString("en-US")} fills (decode, de-duplicate, exact FIFO positions per account and per strategy) from the fills topic.`,
       `End-to-end: ${DELAYS} sequential fills, each from Recorder.record at a gateway to the updated account position read back from the positions topic (recorder linger 2 ms, consumer fetch wait 100 ms).`,
-      "Not measured here: the order round trip p99 with and without recording in the same run (the issue's second recording criterion).",
     ],
   });
 } finally {

@@ -182,8 +182,14 @@ export * as pb from "./proto/index.js";
 // recording: topics, keys and the record envelope shared by Kafka, the local log and analytics
 export {
   decodeRecord,
+  decodeRecords,
+  encodeMarketDataBatch,
   encodeRecord,
   HEADERS as RECORD_HEADERS,
+  isBatchRecord,
+  isMarketDataKind,
+  MARKET_DATA_BATCH_SCHEMA,
+  marketDataBatchRecord,
   RECORD_KINDS,
   RECORD_SCHEMA_VERSION,
   recordKey,
@@ -192,6 +198,7 @@ export {
 export type {
   DecodedRecord,
   EncodedRecord,
+  MarketDataKind,
   RecordKind,
   RecordValues,
   TopicSpec,

@@ -1,4 +1,4 @@
-import { dirname } from "node:path";
+import { resolve } from "node:path";
 import {
   AdapterConfigError,
   type AdapterRegistry,
@@ -27,7 +27,12 @@ import { observeCalls } from "./metrics/call-metrics.js";
 import { createGatewayLogger, type LogDestination, secretScrubber } from "./metrics/gateway-logger.js";
 import { GatewayMetrics } from "./metrics/gateway-metrics.js";
 import { MetricsServer } from "./metrics/metrics-server.js";
+import { registerRecorderMetrics } from "./metrics/recorder-metrics.js";
 import { StrategyPortfolios } from "./portfolio/strategy-portfolios.js";
+import { GatewayRecording } from "./recording/gateway-recording.js";
+import type { GlobalRiskUpdate } from "./recording/global-risk-listener.js";
+import { recordingLogDir } from "./recording/record-replay.js";
+import type { RecorderStats } from "./recording/recorder.js";
 import { StrategyRecordBuffer } from "./recording/strategy-record-buffer.js";
 import { recoverExecutionState } from "./recovery/recover.js";
 import type { RiskEngine } from "./risk/risk-engine.js";
@@ -105,6 +110,10 @@ export interface Gateway {
   readonly portfolios: StrategyPortfolios;
   /** Strategy records sent through RecordingService, for the recorder. */
   readonly records: StrategyRecordBuffer;
+  /** The recorder's counters while recording is on and the gateway runs; undefined otherwise. */
+  recorderStats(): RecorderStats | undefined;
+  /** The aggregator's global trading state last applied (Kafka recording with `globalRisk`). */
+  globalTradingState(): { readonly state: TradingStateName; readonly reason: string } | undefined;
   readonly venues: ReadonlyMap<string, ExchangeAdapter>;
   /** The strategy a token belongs to (constant-time), for in-process transports. */
   authenticate(token: string): StrategyIdentity | undefined;
@@ -155,6 +164,10 @@ class GatewayRuntime implements Gateway {
   private readonly journal: OrderJournal | undefined;
   private readonly deferredJournal: DeferredJournal | undefined;
   private storage: AuditStorage | undefined;
+  private recording: GatewayRecording | undefined;
+  /** Trading state set by the config and AdminService; the state in force is the stricter of it and the global one. */
+  private localTradingState: TradingStateName;
+  private globalTrading: { state: TradingStateName; reason: string } | undefined;
 
   constructor(
     config: GatewayConfig,
@@ -225,7 +238,20 @@ class GatewayRuntime implements Gateway {
       auditQueueDepth: () => this.storage?.store.stats.queued ?? 0,
       unreconciledVenues: () => this.execution.unreconciledVenues().length,
     });
+    registerRecorderMetrics(this.metrics.registry, {
+      stats: () => this.recording?.recorder.stats(),
+      globalTradingState: () => this.globalTrading?.state,
+    });
+    this.localTradingState = config.tradingState;
     if (config.tradingState !== "active") this.execution.setTradingState(config.tradingState, "config");
+  }
+
+  recorderStats(): RecorderStats | undefined {
+    return this.recording?.recorder.stats();
+  }
+
+  globalTradingState(): { readonly state: TradingStateName; readonly reason: string } | undefined {
+    return this.globalTrading === undefined ? undefined : { ...this.globalTrading };
   }
 
   authenticate(token: string): StrategyIdentity | undefined {
@@ -240,7 +266,7 @@ class GatewayRuntime implements Gateway {
       if (this.deferredJournal !== undefined) {
         this.storage = await openAuditStorage(this.config.storage, {
           logger: this.logger.child({ component: "audit" }),
-          baseDir: this.config.source === "built-in defaults" ? process.cwd() : dirname(this.config.source),
+          baseDir: this.config.baseDir,
         });
         if (this.storage !== undefined) {
           this.deferredJournal.attach(this.storage.store);
@@ -252,8 +278,10 @@ class GatewayRuntime implements Gateway {
           for (const venue of Object.keys(this.config.venues)) this.execution.markUnreconciled(venue);
         }
       }
+      if (this.config.recording.mode !== "off") await this.openRecording();
       await this.connectVenues();
       if (this.storage !== undefined) await this.recover(this.storage);
+      await this.recording?.start(this.marketData.instruments());
       if (this.config.killSwitch) await this.execution.engageKillSwitch("config: killSwitch is true");
       const addresses: { grpc?: string; metrics?: string } = {};
       if (this.options.grpc ?? true)
@@ -337,9 +365,56 @@ class GatewayRuntime implements Gateway {
   }
 
   setTradingState(state: TradingStateName, reason: string): TradingStateName {
-    this.execution.setTradingState(state, reason);
-    this.publishRiskState(reason);
+    this.localTradingState = state;
+    this.applyTradingState(reason);
     return this.execution.tradingState;
+  }
+
+  /** Puts the stricter of the local and the global trading state in force. */
+  private applyTradingState(reason: string): void {
+    const global = this.globalTrading;
+    const severity = { active: 0, "reducing-only": 1, halted: 2 } as const;
+    const strictest =
+      global !== undefined && severity[global.state] > severity[this.localTradingState]
+        ? global.state
+        : this.localTradingState;
+    const why =
+      strictest === this.localTradingState || global === undefined ? reason : `global risk: ${global.reason}`;
+    this.execution.setTradingState(strictest, why);
+    this.publishRiskState(why);
+  }
+
+  private onGlobalRisk(update: GlobalRiskUpdate): void {
+    if (update.account !== "") return;
+    this.globalTrading = { state: update.tradingState, reason: update.reason };
+    this.logger.warn(
+      { state: update.tradingState, reason: update.reason },
+      "global trading state from the aggregator",
+    );
+    this.applyTradingState(
+      `global risk: ${update.tradingState}${update.reason ? ` (${update.reason})` : ""}`,
+    );
+  }
+
+  private async openRecording(): Promise<void> {
+    const base = this.config.baseDir;
+    const dataDir = resolve(base, this.config.recording.dataDir);
+    this.recording = await GatewayRecording.open({
+      config: this.config.recording,
+      dataDir,
+      clock: this.clock,
+      logger: this.logger.child({ component: "recording" }),
+      execution: this.execution,
+      portfolios: this.portfolios,
+      records: this.records,
+      marketData: this.marketData,
+      onGlobalRisk: (update) => this.onGlobalRisk(update),
+    });
+    const sink =
+      this.config.recording.mode === "kafka"
+        ? `Kafka ${this.config.recording.brokers.join(",")}`
+        : recordingLogDir(dataDir);
+    this.logger.info({ recording: this.config.recording.mode, to: sink }, `recording to ${sink}`);
   }
 
   async reloadRiskLimits(): Promise<string> {
@@ -432,7 +507,10 @@ class GatewayRuntime implements Gateway {
             clock: this.clock,
             logger: log,
             sink: {
-              onMarketEvent: (event) => this.marketData.onMarketEvent(event),
+              onMarketEvent: (event) => {
+                this.marketData.onMarketEvent(event);
+                this.recording?.onMarketEvent(event);
+              },
               onOrderEvent: orderSink.onOrderEvent,
               onUnknownOrder: orderSink.onUnknownOrder,
               onConnectionState: (s: ConnectionState, detail?: string) => {
@@ -560,6 +638,12 @@ class GatewayRuntime implements Gateway {
         this.logger.warn({ err: error, venue }, "venue disconnect failed");
       }
     }
+    try {
+      await this.recording?.close();
+    } catch (error) {
+      this.logger.warn({ err: error }, "recorder flush failed");
+    }
+    this.recording = undefined;
     await this.metricsServer?.stop();
     this.deferredJournal?.detach();
     await this.storage?.close();

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ProtocolError } from "../errors/protocol-error.js";
-import { decodeRecord, encodeRecord, HEADERS, TOPICS } from "./topics.js";
+import {
+  decodeRecord,
+  decodeRecords,
+  encodeMarketDataBatch,
+  encodeRecord,
+  HEADERS,
+  TOPICS,
+} from "./topics.js";
 
 describe("record envelope", () => {
   it("encodes a trade keyed by instrument with schema headers, and decodes it back", () => {
@@ -58,11 +65,49 @@ describe("record envelope", () => {
 
   it("refuses unknown kinds, newer versions and garbage with a ProtocolError naming the field", () => {
     expect(() => decodeRecord({ [HEADERS.kind]: "nope" }, new Uint8Array())).toThrow(ProtocolError);
-    expect(() => decodeRecord({ [HEADERS.kind]: "fill", [HEADERS.version]: "2" }, new Uint8Array())).toThrow(
+    expect(() => decodeRecord({ [HEADERS.kind]: "fill", [HEADERS.version]: "3" }, new Uint8Array())).toThrow(
       /newer than this reader/,
     );
     expect(() => decodeRecord({ [HEADERS.kind]: "fill" }, new Uint8Array([0xff, 0xff, 0xff]))).toThrow(
       /undecodable fill/,
     );
+  });
+
+  it("frames many events of one instrument in a batch record that decodeRecords expands in order", () => {
+    const quote = (bid: bigint) => ({
+      event: {
+        $case: "quote" as const,
+        value: {
+          instrument: { symbol: "ETH/USDT", venue: "okx" },
+          bidPrice: { mantissa: bid, scale: 2 },
+          bidSize: { mantissa: 1n, scale: 0 },
+          askPrice: { mantissa: bid + 1n, scale: 2 },
+          askSize: { mantissa: 2n, scale: 0 },
+          tsEventNs: bid,
+          tsRecvNs: bid,
+        },
+      },
+    });
+    const values = [quote(300000n), quote(300001n), quote(299999n)];
+    const rec = encodeMarketDataBatch("quote", values, 1_700_000_000_000);
+    expect(rec.topic).toBe("openfloor.md.quotes");
+    expect(rec.key).toBe("ETH/USDT:okx");
+    expect(rec.events).toBe(3);
+    expect(rec.headers).toEqual({
+      "of-kind": "quote",
+      "of-schema": "openfloor.v1.MarketDataFrame",
+      "of-version": "2",
+      "of-count": "3",
+    });
+    const back = decodeRecords(rec.headers, rec.value);
+    expect(back.map((d) => d.kind)).toEqual(["quote", "quote", "quote"]);
+    expect(back.map((d) => d.value)).toEqual(values);
+    // One value per record still decodes through both, and decodeRecord refuses a batch loudly.
+    const single = encodeRecord("quote", values[0]!, 0);
+    expect(decodeRecords(single.headers, single.value)).toEqual([decodeRecord(single.headers, single.value)]);
+    expect(() => decodeRecord(rec.headers, rec.value)).toThrow(
+      /batch of 3 quote events; read it with decodeRecords/,
+    );
+    expect(() => decodeRecords({ ...rec.headers, [HEADERS.kind]: "fill" }, rec.value)).toThrow(ProtocolError);
   });
 });

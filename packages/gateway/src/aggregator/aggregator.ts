@@ -4,6 +4,7 @@ import {
   Decimal,
   type DecimalLike,
   decodeRecord,
+  decodeRecords,
   type EncodedRecord,
   encodeRecord,
   type Fill,
@@ -450,25 +451,30 @@ export class Aggregator {
 
   private onMarketData(message: RecordMessage): void {
     if (this.stopped) return;
-    let price: Decimal;
-    let event: ReturnType<typeof marketEventFromProto>;
+    let events: ReturnType<typeof marketEventFromProto>[];
     try {
       const record = recordOfMessage(message);
       if (record === undefined) return;
-      const decoded = decodeRecord(record.headers, record.value);
-      if (decoded.kind !== "quote" && decoded.kind !== "trade") return;
-      event = marketEventFromProto(decoded.value);
+      events = [];
+      // One event, or a batch of one instrument's events: the last of each kind is the mark.
+      for (const decoded of decodeRecords(record.headers, record.value)) {
+        if (decoded.kind === "quote" || decoded.kind === "trade")
+          events.push(marketEventFromProto(decoded.value));
+      }
     } catch {
       return;
     }
-    if (event.type === "trade") price = event.price;
-    else if (event.type === "quote") {
-      if (!event.bidPrice.isPositive() || !event.askPrice.isPositive()) return;
-      const scale = Math.min(18, Math.max(event.bidPrice.scale, event.askPrice.scale) + 1);
-      price = event.bidPrice.add(event.askPrice).div(2, { scale });
-    } else return;
-    for (const { partition, position } of this.ledger.mark(event.instrument, price, event.tsEventNs)) {
-      if (this.ready.has(partition)) this.remarked.set(positionKey(position), { partition, position });
+    for (const event of events) {
+      let price: Decimal;
+      if (event.type === "trade") price = event.price;
+      else if (event.type === "quote") {
+        if (!event.bidPrice.isPositive() || !event.askPrice.isPositive()) continue;
+        const scale = Math.min(18, Math.max(event.bidPrice.scale, event.askPrice.scale) + 1);
+        price = event.bidPrice.add(event.askPrice).div(2, { scale });
+      } else continue;
+      for (const { partition, position } of this.ledger.mark(event.instrument, price, event.tsEventNs)) {
+        if (this.ready.has(partition)) this.remarked.set(positionKey(position), { partition, position });
+      }
     }
     if (!this.markCheckArmed) {
       this.markCheckArmed = true;

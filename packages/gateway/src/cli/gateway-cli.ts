@@ -4,7 +4,16 @@ import { ConfigError } from "../config/config-error.js";
 import { defaultConfig, type GatewayConfig, loadConfig } from "../config/load-config.js";
 import { type ListenAddress, parseListenAddress } from "../config/schema.js";
 import { createGateway, GATEWAY_VERSION } from "../gateway.js";
+import { createGatewayLogger } from "../metrics/gateway-logger.js";
+import { RecordingError } from "../recording/recording-error.js";
 import { type AuditOptions, runAuditExport, runAuditVerify } from "./audit-commands.js";
+import {
+  type AggregatorCommandOptions,
+  DEFAULT_RECORDING_DATA_DIR,
+  type RecordReplayCommandOptions,
+  runAggregatorCommand,
+  runRecordReplayCommand,
+} from "./recording-commands.js";
 
 function listenOption(value: string): ListenAddress {
   const parsed = parseListenAddress(value);
@@ -13,10 +22,18 @@ function listenOption(value: string): ListenAddress {
   return parsed;
 }
 
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
 interface StartOptions {
   config?: string;
   /** false (--no-audit): run without the audit store (development only). */
   audit?: boolean;
+  /** false (--no-record): record nothing (without a config the gateway records to .openfloor/recording). */
+  record?: boolean;
   listen?: ListenAddress;
   metrics?: ListenAddress;
 }
@@ -34,6 +51,8 @@ export function resolveConfig(options: StartOptions, env: NodeJS.ProcessEnv = pr
             mode: options.audit === false ? "none" : "auto",
             ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : {}),
           },
+          // ... and a recording: Kafka when KAFKA_BROKERS is set, else the segment log in .openfloor/.
+          recording: { mode: options.record === false ? "off" : "auto" },
         })
       : loadConfig(path, { env });
   if (options.listen) config = { ...config, listen: options.listen };
@@ -94,7 +113,53 @@ export function gatewayCommand(): Command {
     )
     .option("-m, --metrics <host:port>", "serve Prometheus /metrics on this address", listenOption)
     .option("--no-audit", "run without the Postgres audit store (development only: orders are not durable)")
+    .option(
+      "--no-record",
+      "record nothing (default without a config: KAFKA_BROKERS, else .openfloor/recording)",
+    )
     .action((options: StartOptions) => start(options));
+  const record = program.command("record").description("work with the local recording");
+  record
+    .command("replay")
+    .description("forward a local segment log to Kafka, each record once (resumes after earlier replays)")
+    .option("--from <dir>", "gateway data directory or segment log directory", DEFAULT_RECORDING_DATA_DIR)
+    .option("--to <brokers>", "Kafka brokers host:port[,host:port] (default: KAFKA_BROKERS)")
+    .option(
+      "--from-start",
+      "forget earlier replays and forward the whole log again (e.g. to another cluster)",
+    )
+    .option("--batch <n>", "records per produce request", positiveInt, 2000)
+    .action(async (options: RecordReplayCommandOptions) => {
+      await runRecordReplayCommand(options);
+    });
+  program
+    .command("aggregator")
+    .description(
+      "run the global position and risk aggregator over every gateway's fills until SIGINT/SIGTERM",
+    )
+    .option("--brokers <list>", "Kafka brokers host:port[,host:port] (default: KAFKA_BROKERS)")
+    .option("--limits <file>", "aggregator.yaml: instruments, limits, rates, group (flags override it)")
+    .option("--max-gross-exposure <amount>", "global gross exposure limit, report currency")
+    .option("--max-daily-loss <amount>", "global daily loss limit, report currency")
+    .option("--on-breach <state>", "state while exposure is over the limit: reducing-only or halted")
+    .option("--group <id>", "consumer group (default openfloor-aggregator)")
+    .option("--instance-id <id>", "static member id of this instance")
+    .option("--log-every-ms <ms>", "how often positions are logged", positiveInt, 10_000)
+    .action(async (options: AggregatorCommandOptions) => {
+      if (
+        options.onBreach !== undefined &&
+        options.onBreach !== "reducing-only" &&
+        options.onBreach !== "halted"
+      ) {
+        throw new Error(
+          `--on-breach: expected reducing-only or halted, got ${JSON.stringify(options.onBreach)}`,
+        );
+      }
+      await runAggregatorCommand(
+        options,
+        createGatewayLogger({ level: process.env.OPENFLOOR_LOG_LEVEL ?? "info" }),
+      );
+    });
   const audit = program.command("audit").description("check and export the audit trail");
   audit
     .command("verify")
@@ -141,6 +206,10 @@ export async function runGatewayCli(argv: readonly string[] = process.argv): Pro
     if (error instanceof ConfigError) {
       process.stderr.write(`openfloor-gateway: invalid config\n${error.message}\n`);
       process.exit(2);
+    }
+    if (error instanceof RecordingError) {
+      process.stderr.write(`openfloor-gateway: ${error.code}: ${error.message}\n`);
+      process.exit(3);
     }
     process.stderr.write(`openfloor-gateway: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

@@ -9,6 +9,7 @@ import {
   type GatewayFile,
   gatewayFileSchema,
   type ListenAddress,
+  type RecordingMode,
   type SlowConsumerPolicyName,
   type TradingStateName,
 } from "./schema.js";
@@ -29,13 +30,23 @@ export interface TlsConfig {
   readonly requireClientCert: boolean;
 }
 
-/** A validated gateway configuration with every secret resolved. Build one with `loadConfig` or `defaultConfig`. */
 /** The audit store settings (see the `storage` section of the config schema). */
 export type StorageConfig = GatewayFile["storage"];
 
+/**
+ * The recording settings (see the `recording` section of the config schema), with the mode
+ * resolved: "kafka" (brokers given), "local" (segment log in `dataDir`) or "off".
+ */
+export type RecordingConfig = Omit<GatewayFile["recording"], "mode"> & {
+  readonly mode: Exclude<RecordingMode, "auto">;
+};
+
+/** A validated gateway configuration with every secret resolved. Build one with `loadConfig` or `defaultConfig`. */
 export interface GatewayConfig {
   /** Where it came from: a file path, or "built-in defaults". */
   readonly source: string;
+  /** Directory relative paths in it (storage and recording data directories) resolve against: the config file's. */
+  readonly baseDir: string;
   readonly listen: ListenAddress;
   readonly tls?: TlsConfig;
   readonly metrics: { readonly listen?: ListenAddress };
@@ -54,7 +65,7 @@ export interface GatewayConfig {
     readonly slowConsumerPolicy: SlowConsumerPolicyName;
     readonly maxBufferedBytes: number;
   };
-  readonly recording: { readonly bufferSize: number };
+  readonly recording: Readonly<RecordingConfig>;
   readonly storage: Readonly<StorageConfig>;
   /** Secret values (tokens, venue keys) that logs and errors must never show. */
   readonly secrets: readonly string[];
@@ -176,6 +187,9 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: Environment): void
   if (env.OPENFLOOR_LISTEN) raw.listen = env.OPENFLOOR_LISTEN;
   if (env.DATABASE_URL) {
     raw.storage = { ...(isRecord(raw.storage) ? raw.storage : {}), url: env.DATABASE_URL };
+  }
+  if (env.KAFKA_BROKERS) {
+    raw.recording = { ...(isRecord(raw.recording) ? raw.recording : {}), brokers: env.KAFKA_BROKERS };
   }
   if (env.OPENFLOOR_METRICS_LISTEN) {
     raw.metrics = { ...(isRecord(raw.metrics) ? raw.metrics : {}), listen: env.OPENFLOOR_METRICS_LISTEN };
@@ -419,6 +433,15 @@ export function parseConfig(
 
   const risk = riskLimitsOf(data.risk, problems);
 
+  const { mode: recordingMode, ...recordingRest } = data.recording;
+  if (recordingMode === "kafka" && recordingRest.brokers.length === 0) {
+    problems.add(["recording", "brokers"], "is required when recording.mode is kafka (or set KAFKA_BROKERS)");
+  }
+  const recording: RecordingConfig = {
+    ...recordingRest,
+    mode: recordingMode === "auto" ? (recordingRest.brokers.length > 0 ? "kafka" : "local") : recordingMode,
+  };
+
   let tls: TlsConfig | undefined;
   if (data.tls !== undefined) {
     const read = (key: "cert" | "key" | "clientCa"): Buffer | undefined => {
@@ -446,6 +469,7 @@ export function parseConfig(
 
   return {
     source: file,
+    baseDir,
     listen: data.listen,
     ...(tls ? { tls } : {}),
     metrics: data.metrics.listen ? { listen: data.metrics.listen } : {},
@@ -457,7 +481,7 @@ export function parseConfig(
     tradingState: data.tradingState,
     killSwitch: data.killSwitch,
     marketData: data.marketData,
-    recording: { bufferSize: data.recording.bufferSize },
+    recording,
     storage: data.storage,
     secrets: [...secrets, ...databasePasswords(data.storage.url)],
   };
@@ -491,7 +515,12 @@ export function loadConfig(path: string, options: LoadConfigOptions = {}): Gatew
     });
     throw new ConfigError("CONFIG_INVALID", lines.join("\n"), { context: { file: path, problems: lines } });
   }
-  return parseConfig(doc.toJS({ maxAliasCount: 100 }), { ...options, file, baseDir: dirname(path), text });
+  return parseConfig(doc.toJS({ maxAliasCount: 100 }), {
+    ...options,
+    file,
+    baseDir: dirname(resolve(path)),
+    text,
+  });
 }
 
 /** The simulated venue of the development defaults: two synthetic spot markets and funded balances. */
@@ -546,6 +575,11 @@ export interface DefaultConfigOptions extends LoadConfigOptions {
     dataDir?: string;
     gatewayId?: string;
   };
+  /**
+   * Recording. Default `{ mode: "off" }` (tests, embedding) unless env KAFKA_BROKERS is set; the CLI
+   * passes `{ mode: "auto" }` (Kafka with KAFKA_BROKERS, else the segment log in `.openfloor/`).
+   */
+  recording?: { mode: RecordingMode; brokers?: readonly string[]; dataDir?: string };
 }
 
 /**
@@ -562,6 +596,7 @@ export function defaultConfig(options: DefaultConfigOptions = {}): GatewayConfig
       accounts: { main: { venue: "sim" } },
       strategies: { default: { token, admin: true } },
       storage: options.storage ?? { mode: "none" },
+      ...(options.recording === undefined ? {} : { recording: { ...options.recording } }),
     },
     {
       ...options,

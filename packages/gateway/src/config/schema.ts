@@ -86,6 +86,101 @@ const accountSchema = z
   })
   .strict();
 
+const RECORD_KIND_NAMES = [
+  "trade",
+  "quote",
+  "book",
+  "bar",
+  "order-event",
+  "fill",
+  "position",
+  "risk-state",
+  "strategy-record",
+  "performance",
+] as const;
+
+const BROKER_RE = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+
+/** Kafka brokers as a list or a comma-separated string (the form of env KAFKA_BROKERS). */
+const brokerList = z.union([z.string(), z.array(z.string())]).transform((value, ctx) => {
+  const list = (typeof value === "string" ? value.split(",") : value).map((b) => b.trim()).filter(Boolean);
+  for (const b of list) {
+    if (!BROKER_RE.test(b)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected brokers as host:port like "kafka-1:9092", got "${b}"`,
+      });
+      return z.NEVER;
+    }
+  }
+  return list;
+});
+
+export const RECORDING_MODES = ["auto", "kafka", "local", "off"] as const;
+export type RecordingMode = (typeof RECORDING_MODES)[number];
+
+const recordingSchema = z
+  .object({
+    /**
+     * "auto" (the default once a `recording` section is given): Kafka when `brokers` (or env
+     * KAFKA_BROKERS) are set, else the local segment log `<dataDir>/recording`; "kafka": `brokers`
+     * required; "local": always the segment log; "off": nothing is recorded. Without a `recording`
+     * section the mode is "off" unless KAFKA_BROKERS is set.
+     */
+    mode: z.enum(RECORDING_MODES).default("auto"),
+    /** Kafka bootstrap brokers, a list or "host:port,host:port". Env KAFKA_BROKERS overrides. */
+    brokers: brokerList.default([]),
+    /**
+     * Directory of the local segment log (`recording/`) and the Kafka spill log (`recording-spill/`),
+     * relative to the config file. Default ".openfloor" (beside the embedded PostgreSQL).
+     */
+    dataDir: z.string().min(1).default(".openfloor"),
+    /** Strategy records kept in memory for listeners. Default 100000. */
+    bufferSize: positiveInt(100_000).default(100_000),
+    /** Record market data (trades, quotes, book snapshots and deltas, bars). Default true. */
+    marketData: z.boolean().default(true),
+    /** Market events of one instrument framed in one record. Default 100; 1 = one record per event. */
+    marketDataBatch: positiveInt(100).default(100),
+    /** Records queued before market data is dropped (counted) and orders and fills spill. Default 65536. */
+    queueSize: positiveInt(65_536).default(65_536),
+    /** Time between per-strategy performance snapshots; 0 turns them off. Default 1000 ms. */
+    performanceIntervalMs: z.number().int().nonnegative().default(1000),
+    /** Currency of the performance snapshots. Default "USDT". */
+    reportCurrency: z.string().min(1).default("USDT"),
+    /** With Kafka: follow the aggregator's global risk state (halt / reducing-only). Default true. */
+    globalRisk: z.boolean().default(true),
+    /** Kafka topics the gateway creates when missing. */
+    topics: z
+      .object({
+        /** Prefix of every topic. Default "openfloor.". */
+        prefix: z.string().default("openfloor."),
+        /** Partitions of a created topic. Default 6. */
+        partitions: positiveInt(6).default(6),
+        /** Replicas of a created topic. Default -1 (the broker's default). */
+        replicationFactor: z.number().int().default(-1),
+        /** Retention per record kind in ms (-1 keeps forever), e.g. `{ trade: 86400000 }`. */
+        retentionMs: z.partialRecord(z.enum(RECORD_KIND_NAMES), z.number().int()).default({}),
+      })
+      .strict()
+      .default({ prefix: "openfloor.", partitions: 6, replicationFactor: -1, retentionMs: {} }),
+  })
+  .strict();
+
+/** The recording settings in force when the config has no `recording` section. */
+const RECORDING_OFF: z.output<typeof recordingSchema> = {
+  mode: "off",
+  brokers: [],
+  dataDir: ".openfloor",
+  bufferSize: 100_000,
+  marketData: true,
+  marketDataBatch: 100,
+  queueSize: 65_536,
+  performanceIntervalMs: 1000,
+  reportCurrency: "USDT",
+  globalRisk: true,
+  topics: { prefix: "openfloor.", partitions: 6, replicationFactor: -1, retentionMs: {} },
+};
+
 const TRADING_STATES = ["active", "reducing-only", "halted"] as const;
 export type TradingStateName = (typeof TRADING_STATES)[number];
 
@@ -143,13 +238,8 @@ export const gatewayFileSchema = z
         slowConsumerPolicy: "conflate",
         maxBufferedBytes: 4_194_304,
       }),
-    recording: z
-      .object({
-        /** Strategy records kept in memory for listeners. Default 100000. */
-        bufferSize: positiveInt(100_000).default(100_000),
-      })
-      .passthrough()
-      .default({ bufferSize: 100_000 }),
+    /** Recording of market data, orders, fills, positions, strategy records and performance. */
+    recording: recordingSchema.default(RECORDING_OFF),
     /** The Postgres audit store: write-ahead order intents, every event, crash recovery. */
     storage: z
       .object({

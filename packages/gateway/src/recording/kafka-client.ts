@@ -85,35 +85,33 @@ function utf8(text: string): Buffer {
   return bytes;
 }
 
-const standardHeaders = new Map<
-  string,
-  { readonly text: Readonly<Record<string, string>>; readonly bytes: Map<Buffer, Buffer> }
->();
+const envelopeHeaders = new Map<string, Map<Buffer, Buffer>>();
+const ENVELOPE = new Set<string>(Object.values(RECORD_HEADERS));
 
+/**
+ * The envelope's headers (kind, schema, version, and a batch's count) repeat across records:
+ * serialize each distinct set once. Records with other headers are serialized as they come.
+ */
 function headerBytes(record: EncodedRecord): Map<Buffer, Buffer> {
   const h = record.headers;
-  // The envelope's three headers are the same for every record of a kind: serialize them once.
-  const standard = standardHeaders.get(record.kind);
-  if (standard !== undefined && sameHeaders(standard.text, h)) return standard.bytes;
-  const bytes = new Map<Buffer, Buffer>();
-  for (const name in h) bytes.set(utf8(name), Buffer.from(h[name]!, "utf8"));
-  if (standard === undefined && isStandard(record))
-    standardHeaders.set(record.kind, { text: { ...h }, bytes });
+  let id = "";
+  for (const name in h) {
+    if (!ENVELOPE.has(name)) return serializeHeaders(h);
+    id += `${name}\u0000${h[name]}\u0000`;
+  }
+  let bytes = envelopeHeaders.get(id);
+  if (bytes === undefined) {
+    if (envelopeHeaders.size >= MAX_CACHED) envelopeHeaders.clear();
+    bytes = serializeHeaders(h);
+    envelopeHeaders.set(id, bytes);
+  }
   return bytes;
 }
 
-function isStandard(record: EncodedRecord): boolean {
-  const names = Object.keys(record.headers);
-  return names.length === 3 && record.headers[RECORD_HEADERS.kind] === record.kind;
-}
-
-function sameHeaders(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  let n = 0;
-  for (const name in b) {
-    if (a[name] !== b[name]) return false;
-    n++;
-  }
-  return n === 3;
+function serializeHeaders(h: Readonly<Record<string, string>>): Map<Buffer, Buffer> {
+  const bytes = new Map<Buffer, Buffer>();
+  for (const name in h) bytes.set(utf8(name), Buffer.from(h[name]!, "utf8"));
+  return bytes;
 }
 
 /** The Kafka message of an encoded record (same key, headers, timestamp and value bytes). */

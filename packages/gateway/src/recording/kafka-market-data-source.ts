@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import {
-  decodeRecord,
+  decodeRecords,
   formatInstrumentId,
   type InstrumentId,
   type MarketEvent,
@@ -85,16 +85,17 @@ export class KafkaMarketDataSource implements AsyncIterable<MarketEvent> {
       if (this.wanted !== undefined && !this.wanted.has(message.key ?? "")) continue;
       const record = recordOfMessage(message);
       if (record === undefined) continue;
-      const decoded = decodeRecord(record.headers, record.value);
-      if (
-        decoded.kind !== "trade" &&
-        decoded.kind !== "quote" &&
-        decoded.kind !== "book" &&
-        decoded.kind !== "bar"
-      ) {
-        continue;
+      // A record is one event or a batch of one instrument's events (`encodeMarketDataBatch`).
+      for (const decoded of decodeRecords(record.headers, record.value)) {
+        if (
+          decoded.kind === "trade" ||
+          decoded.kind === "quote" ||
+          decoded.kind === "book" ||
+          decoded.kind === "bar"
+        ) {
+          yield marketEventFromProto(decoded.value);
+        }
       }
-      yield marketEventFromProto(decoded.value);
     }
   }
 

@@ -1,5 +1,5 @@
 // Helpers for tests against a real Kafka broker (not part of the package's public face).
-import { type DecodedRecord, decodeRecord } from "@openfloor/core";
+import { type DecodedRecord, decodeRecords } from "@openfloor/core";
 import { messageHeaders, type RecordMessage } from "./kafka-client.js";
 import { readTopicToEnd as readTopic } from "./topic-snapshot.js";
 
@@ -12,9 +12,9 @@ export function readTopicToEnd(
   return readTopic({ brokers, clientId: "test-reader" }, topic, timeoutMs);
 }
 
-/** The decoded records of messages. */
+/** The decoded records of messages (market-data batches expanded into their events). */
 export function decodeMessages(messages: readonly RecordMessage[]): DecodedRecord[] {
-  return messages.map((m) => decodeRecord(messageHeaders(m), m.value));
+  return messages.flatMap((m) => decodeRecords(messageHeaders(m), m.value));
 }
 
 /** Resolves when `predicate` holds, polling every `everyMs`; rejects after `timeoutMs`. */

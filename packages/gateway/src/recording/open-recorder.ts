@@ -4,6 +4,7 @@ import { KafkaSink } from "./kafka-sink.js";
 import type { TopicSettings } from "./kafka-topics.js";
 import { recordingLogDir, recordingSpillDir } from "./record-replay.js";
 import { Recorder, type RecorderOptions } from "./recorder.js";
+import { connectOrExplain } from "./recording-error.js";
 import { SegmentLogSink } from "./recording-sink.js";
 import type { StrategyRecord, StrategyRecordBuffer } from "./strategy-record-buffer.js";
 
@@ -34,12 +35,14 @@ export async function openRecorder(options: OpenRecorderOptions): Promise<Record
     const sink = await SegmentLogSink.open({ dir: recordingLogDir(dataDir) });
     return Recorder.open({ ...rest, sink, topicPrefix: prefix });
   }
-  const sink = await KafkaSink.connect({
-    brokers,
-    clientId: clientId ?? "openfloor-recorder",
-    ...(topics === undefined ? {} : { topics }),
-    ...(compression === undefined ? {} : { compression }),
-  });
+  const sink = await connectOrExplain(brokers, () =>
+    KafkaSink.connect({
+      brokers,
+      clientId: clientId ?? "openfloor-recorder",
+      ...(topics === undefined ? {} : { topics }),
+      ...(compression === undefined ? {} : { compression }),
+    }),
+  );
   return Recorder.open({ ...rest, sink, spillDir: recordingSpillDir(dataDir), topicPrefix: prefix });
 }
 

@@ -1,9 +1,10 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type Logger, silentLogger } from "@openfloor/core";
+import { type Logger, listSegmentLogTopics, RECORD_KINDS, silentLogger, TOPICS } from "@openfloor/core";
 import type { CompressionAlgorithmValue } from "@platformatic/kafka";
 import { KafkaSink } from "./kafka-sink.js";
-import type { TopicSettings } from "./kafka-topics.js";
+import { ensureTopics, type TopicSettings } from "./kafka-topics.js";
+import { connectOrExplain } from "./recording-error.js";
 import { SegmentLogForwarder } from "./segment-forwarder.js";
 
 /** Where the gateway keeps its local recording inside the data directory. */
@@ -39,6 +40,8 @@ export interface RecordReplayOptions {
   batch?: number;
   clientId?: string;
   logger?: Logger;
+  /** Called after each batch Kafka acknowledged, with the records forwarded so far by this run. */
+  onProgress?: (forwarded: number) => void;
 }
 
 /** What a replay did. */
@@ -58,15 +61,28 @@ export async function runRecordReplay(options: RecordReplayOptions): Promise<Rec
   const dir = options.logDir ?? recordingLogDir(options.dataDir);
   const statePath = options.statePath ?? join(dir, "replayed.json");
   if (options.fromStart === true) await rm(statePath, { force: true });
-  const sink = await KafkaSink.connect({
-    brokers: options.brokers,
-    clientId: options.clientId ?? "openfloor-record-replay",
-    ...(options.topics === undefined ? {} : { topics: options.topics }),
-    ...(options.compression === undefined ? {} : { compression: options.compression }),
+  // The log's topics name their prefix (the recording gateway's): create those topics as configured.
+  const prefixes = options.topics?.prefix === undefined ? await logPrefixes(dir) : [options.topics.prefix];
+  const sink = await connectOrExplain(options.brokers, async () => {
+    const settings = (prefix: string | undefined) => ({
+      ...options.topics,
+      ...(prefix === undefined ? {} : { prefix }),
+    });
+    for (const prefix of prefixes.slice(1)) await ensureTopics(options, settings(prefix));
+    return KafkaSink.connect({
+      brokers: options.brokers,
+      clientId: options.clientId ?? "openfloor-record-replay",
+      topics: settings(prefixes[0]),
+      ...(options.compression === undefined ? {} : { compression: options.compression }),
+    });
   });
   const forwarder = await SegmentLogForwarder.open({ dir, sink, statePath, batch: options.batch ?? 2000 });
   try {
-    const forwarded = await forwarder.forwardAll();
+    let forwarded = 0;
+    for (let n = await forwarder.forwardBatch(); n > 0; n = await forwarder.forwardBatch()) {
+      forwarded += n;
+      options.onProgress?.(forwarded);
+    }
     const offsets: Record<string, string> = {};
     for (const [topic, offset] of forwarder.offsets) offsets[topic] = offset.toString();
     logger.info({ forwarded, offsets, dir }, "segment log replayed to Kafka");
@@ -75,4 +91,16 @@ export async function runRecordReplay(options: RecordReplayOptions): Promise<Rec
     await forwarder.close();
     await sink.close();
   }
+}
+
+/** The topic prefixes of a segment log's topics (`<prefix>fills` → `<prefix>`). */
+async function logPrefixes(dir: string): Promise<string[]> {
+  const prefixes = new Set<string>();
+  for (const topic of await listSegmentLogTopics(dir)) {
+    for (const kind of RECORD_KINDS) {
+      const suffix = TOPICS[kind].topic;
+      if (topic.endsWith(suffix)) prefixes.add(topic.slice(0, topic.length - suffix.length));
+    }
+  }
+  return [...prefixes];
 }

@@ -2,7 +2,13 @@ import { join } from "node:path";
 import {
   type EncodedRecord,
   encodeRecord,
+  isMarketDataKind,
   type Logger,
+  type MarketDataKind,
+  type MarketEvent,
+  marketEventFromProto,
+  marketEventToProto,
+  type pb,
   type RecordKind,
   type RecordValues,
   SegmentLogWriter,
@@ -10,6 +16,7 @@ import {
   TOPICS,
 } from "@openfloor/core";
 import { describeError } from "./kafka-topics.js";
+import { MarketDataFramer } from "./market-data-framer.js";
 import type { RecordingSink } from "./recording-sink.js";
 import { SegmentLogForwarder } from "./segment-forwarder.js";
 
@@ -28,6 +35,12 @@ export interface RecorderOptions {
   queueCapacity?: number;
   /** Most records per sink write. Default 4096. */
   maxBatch?: number;
+  /**
+   * Most market events of one kind and instrument framed in one record (`encodeMarketDataBatch`);
+   * 1 writes one record per event. Events are only framed together within one sink write, so this
+   * adds no delay. Readers expand batches with `decodeRecords`. Default 1. Example: `100`
+   */
+  marketDataBatch?: number;
   /** How long a partial batch waits to fill before it is written. Default 2 ms. */
   lingerMs?: number;
   /** A write unanswered this long counts as a stalled sink: records start to spill. Default 1000 ms. */
@@ -52,7 +65,7 @@ export interface RecorderStats {
   readonly lagMs: number;
   /** Records accepted by `record`. */
   readonly recorded: number;
-  /** Records the sink acknowledged (directly or forwarded from the spill log). */
+  /** Records (market events, for batch records) the sink acknowledged, directly or forwarded from the spill log. */
   readonly written: number;
   /** Market data dropped because the queue was full or the sink failed. */
   readonly dropped: number;
@@ -73,7 +86,8 @@ export interface RecorderStatsSource {
 
 interface Queued {
   readonly kind: RecordKind;
-  readonly value: RecordValues[RecordKind] | undefined;
+  /** The protobuf value, or a core market event converted by the pump (off the caller's path). */
+  readonly value: RecordValues[RecordKind] | MarketEvent | undefined;
   readonly encoded: EncodedRecord | undefined;
   readonly timestampMs: number;
   readonly at: number;
@@ -84,6 +98,28 @@ interface InFlight {
   /** Per topic, the offset after the last spilled copy of this batch's records (when copied). */
   copies: Map<string, bigint> | undefined;
 }
+
+/** A queued item's protobuf value (market events queued as core events are converted here). */
+function protoOf(item: Queued): RecordValues[RecordKind] {
+  const v = item.value!;
+  return isMarketDataKind(item.kind) && "type" in v ? marketEventToProto(v as MarketEvent) : (v as never);
+}
+
+/** A queued market event as a core event (protobuf values given to `record` are converted back). */
+function coreEventOf(item: Queued): MarketEvent {
+  const v = item.value!;
+  return "type" in v ? (v as MarketEvent) : marketEventFromProto(v as pb.MarketEvent);
+}
+
+function eventsIn(records: readonly EncodedRecord[]): number {
+  let n = 0;
+  for (const r of records) n += r.events ?? 1;
+  return n;
+}
+
+/** Items encoded between two yields to the event loop. */
+const ENCODE_SLICE = 512;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -112,6 +148,7 @@ export class Recorder implements RecorderStatsSource {
   private nonDroppableQueued = 0;
   private readonly capacity: number;
   private readonly maxBatch: number;
+  private readonly mdBatch: number;
   private readonly lingerMs: number;
   private readonly stallMs: number;
   private readonly retryDelayMs: number;
@@ -142,6 +179,7 @@ export class Recorder implements RecorderStatsSource {
   ) {
     this.capacity = options.queueCapacity ?? 65_536;
     this.maxBatch = options.maxBatch ?? 4096;
+    this.mdBatch = Math.max(1, options.marketDataBatch ?? 1);
     this.lingerMs = options.lingerMs ?? 2;
     this.stallMs = options.stallMs ?? 1000;
     this.retryDelayMs = options.retryDelayMs ?? 250;
@@ -177,6 +215,24 @@ export class Recorder implements RecorderStatsSource {
    */
   record<K extends RecordKind>(kind: K, value: RecordValues[K], timestampMs: number): boolean {
     return this.accept({ kind, value, encoded: undefined, timestampMs, at: performance.now() });
+  }
+
+  /**
+   * Queues a core market event (trade, quote, book snapshot or delta, bar); the protobuf conversion
+   * happens in the pump, not here. Same contract as `record`. `timestampMs` defaults to the
+   * event's own time.
+   */
+  recordMarketEvent(event: MarketEvent, timestampMs?: number): boolean {
+    const kind: MarketDataKind =
+      event.type === "trade"
+        ? "trade"
+        : event.type === "quote"
+          ? "quote"
+          : event.type === "bar"
+            ? "bar"
+            : "book";
+    const ts = timestampMs ?? Number((event.type === "bar" ? event.tsCloseNs : event.tsEventNs) / 1_000_000n);
+    return this.accept({ kind, value: event, encoded: undefined, timestampMs: ts, at: performance.now() });
   }
 
   /** Queues a record encoded already (e.g. read back from a log). Same contract as `record`. */
@@ -281,7 +337,35 @@ export class Recorder implements RecorderStatsSource {
   }
 
   private encode(item: Queued): EncodedRecord {
-    return item.encoded ?? encodeRecord(item.kind, item.value!, item.timestampMs, this.prefix);
+    return item.encoded ?? encodeRecord(item.kind, protoOf(item), item.timestampMs, this.prefix);
+  }
+
+  /**
+   * Encodes a write batch, framing market data of one kind and instrument up to `marketDataBatch`.
+   * A batch of market data only yields to the event loop every `ENCODE_SLICE` items, so it never
+   * holds up the order path for long. A batch holding records that must not be dropped is encoded
+   * in one go: while it is neither queued nor in flight, spilling could not put it ahead of newer ones.
+   */
+  private async encodeAll(items: readonly Queued[]): Promise<EncodedRecord[]> {
+    const yieldable = items.every((item) => TOPICS[item.kind].droppable);
+    const records: EncodedRecord[] = [];
+    const framer = new MarketDataFramer(this.mdBatch, this.prefix, records);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (yieldable && i > 0 && i % ENCODE_SLICE === 0) await yieldToEventLoop();
+      try {
+        if (this.mdBatch === 1 || item.encoded !== undefined || !isMarketDataKind(item.kind)) {
+          records.push(this.encode(item));
+        } else {
+          framer.add(item.kind, coreEventOf(item), item.timestampMs);
+        }
+      } catch (error) {
+        this.counts.lost++;
+        this.logger.error({ err: error, kind: item.kind }, "record could not be encoded: dropped");
+      }
+    }
+    framer.finish();
+    return records;
   }
 
   private spillOne(record: EncodedRecord): bigint | undefined {
@@ -383,15 +467,7 @@ export class Recorder implements RecorderStatsSource {
   }
 
   private async writeBatch(items: readonly Queued[]): Promise<void> {
-    const records: EncodedRecord[] = [];
-    for (const item of items) {
-      try {
-        records.push(this.encode(item));
-      } catch (error) {
-        this.counts.lost++;
-        this.logger.error({ err: error, kind: item.kind }, "record could not be encoded: dropped");
-      }
-    }
+    const records = await this.encodeAll(items);
     let pending: readonly EncodedRecord[] = records;
     while (pending.length > 0) {
       const inFlight: InFlight = { records: pending, copies: undefined };
@@ -404,7 +480,7 @@ export class Recorder implements RecorderStatsSource {
             }, this.stallMs);
       try {
         await this.sink.write(pending);
-        this.counts.written += pending.length;
+        this.counts.written += eventsIn(pending);
         // Written after all: the copies spilled while it stalled are not to be sent again.
         if (inFlight.copies !== undefined && inFlight.copies.size > 0) {
           await this.spill!.forwarder.markForwarded(inFlight.copies);
@@ -415,12 +491,12 @@ export class Recorder implements RecorderStatsSource {
         if (!this.abandoned) this.logger.warn({ err: describeError(error) }, "recording sink write failed");
         if (this.spill !== undefined) {
           if (inFlight.copies === undefined) this.enterSpilling();
-          for (const r of pending) if (TOPICS[r.kind].droppable) this.drop(r.kind, 1);
+          for (const r of pending) if (TOPICS[r.kind].droppable) this.drop(r.kind, r.events ?? 1);
           return;
         }
         // No spill log: keep what must not be dropped and try again.
         const keep = pending.filter((r) => !TOPICS[r.kind].droppable);
-        for (const r of pending) if (TOPICS[r.kind].droppable) this.drop(r.kind, 1);
+        for (const r of pending) if (TOPICS[r.kind].droppable) this.drop(r.kind, r.events ?? 1);
         pending = keep;
         if (this.abandoned) {
           this.counts.lost += keep.length;
