@@ -51,12 +51,12 @@ async function generate(path: string, events: number): Promise<void> {
       chunk += `${ts},quote,BTC/USDT:sim,${cents(mid - 1)},${lots(1000 + Math.floor(random() * 30_000))},${cents(mid + 1)},${lots(1000 + Math.floor(random() * 30_000))},,,,\n`;
     }
     if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await new Promise((r) => out.once("drain", r));
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
       chunk = "";
     }
   }
   out.end(chunk);
-  await new Promise((r) => out.on("finish", r));
+  await new Promise<void>((r) => out.on("finish", () => r()));
   renameSync(tmp, path);
 }
 

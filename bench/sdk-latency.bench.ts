@@ -2,7 +2,9 @@
 // (its `tsRecvNs` is overwritten with `process.hrtime.bigint()` there) to the strategy's quote callback,
 // which reads the same monotonic clock. In-process: the gateway in this process. gRPC: the gateway in a
 // second process (CLOCK_MONOTONIC is shared by the processes of one machine). The floor, measured in the
-// same run: a bare grpc-js unary round trip to an empty method in that second process.
+// same run: a bare grpc-js unary round trip to an empty method in that second process, and the same
+// quote stream read by a bare grpc-js client (no SDK), which separates what the SDK adds from what the
+// transport and the machine's scheduling cost.
 //
 // Plain script: node --conditions=@openfloor/source --import tsx bench/sdk-latency.bench.ts [--seconds 5] [--runs 3] [--interval-ms 2]
 
@@ -10,7 +12,7 @@ import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { credentials, makeGenericClientConstructor } from "@grpc/grpc-js";
+import { credentials, Metadata, makeGenericClientConstructor } from "@grpc/grpc-js";
 import { pb, type Quote, silentLogger } from "../packages/core/src/index.js";
 import { parseConfig } from "../packages/gateway/src/index.js";
 import { Strategy } from "../packages/sdk/src/index.js";
@@ -90,6 +92,42 @@ async function startServer(): Promise<{ gateway: string; floor: string; stop(): 
   return { ...(JSON.parse(line) as { gateway: string; floor: string }), stop: () => child.kill("SIGTERM") };
 }
 
+/** The gateway's quote stream read by a bare grpc-js client: tick age when its `data` event fires. */
+async function rawStream(address: string): Promise<number[]> {
+  const client = new pb.MarketDataServiceClient(address, credentials.createInsecure(), {
+    "grpc-node.flow_control_window": 8 * 1024 * 1024,
+  });
+  const metadata = new Metadata();
+  metadata.set("authorization", `Bearer ${LATENCY_TOKEN}`);
+  const samples: number[] = [];
+  let recording = false;
+  const call = client.subscribe(
+    {
+      instruments: [{ symbol: "BTC/USDT", venue: "sim" }],
+      eventTypes: [pb.MarketEventType.MARKET_EVENT_TYPE_QUOTE],
+      bookDepth: 0,
+      barIntervals: [],
+      slowConsumerPolicy: pb.SlowConsumerPolicy.SLOW_CONSUMER_POLICY_UNSPECIFIED,
+    },
+    metadata,
+  );
+  call.on("data", (response: pb.SubscribeResponse) => {
+    const now = process.hrtime.bigint();
+    if (!recording) return;
+    for (const e of response.frame?.events ?? []) {
+      if (e.event?.$case === "quote") samples.push(Number(now - e.event.value.tsRecvNs) / 1e3);
+    }
+  });
+  call.on("error", () => undefined);
+  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  recording = true;
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  recording = false;
+  call.cancel();
+  client.close();
+  return samples;
+}
+
 async function floorRoundTrip(address: string): Promise<number[]> {
   const Floor = makeGenericClientConstructor({ getStatus: pb.AdminServiceService.getStatus }, "Floor");
   const client = new Floor(address, credentials.createInsecure()) as unknown as {
@@ -110,16 +148,18 @@ async function floorRoundTrip(address: string): Promise<number[]> {
 }
 
 async function main(): Promise<void> {
-  const p50 = { inProcess: [] as number[], grpc: [] as number[], floor: [] as number[] };
-  const p99 = { inProcess: [] as number[], grpc: [] as number[], floor: [] as number[] };
+  const p50 = { inProcess: [] as number[], grpc: [] as number[], raw: [] as number[], floor: [] as number[] };
+  const p99 = { inProcess: [] as number[], grpc: [] as number[], raw: [] as number[], floor: [] as number[] };
   let ticks = 0;
   for (let run = 0; run < RUNS; run++) {
     const local = await inProcess();
     const server = await startServer();
     let remote: number[];
+    let raw: number[];
     let floor: number[];
     try {
       remote = await measure(new GrpcTransport({ address: server.gateway, token: LATENCY_TOKEN }));
+      raw = await rawStream(server.gateway);
       floor = await floorRoundTrip(server.floor);
     } finally {
       server.stop();
@@ -128,6 +168,7 @@ async function main(): Promise<void> {
     for (const [key, s] of [
       ["inProcess", local],
       ["grpc", remote],
+      ["raw", raw],
       ["floor", floor],
     ] as const) {
       p50[key].push(percentile(s, 50));
@@ -136,6 +177,7 @@ async function main(): Promise<void> {
     console.log(
       `run ${run + 1}: in-process p50 ${percentile(local, 50).toFixed(1)} µs p99 ${percentile(local, 99).toFixed(1)} µs (${local.length} ticks); ` +
         `gRPC p50 ${percentile(remote, 50).toFixed(1)} µs p99 ${percentile(remote, 99).toFixed(1)} µs (${remote.length} ticks); ` +
+        `bare grpc-js stream p50 ${percentile(raw, 50).toFixed(1)} µs p99 ${percentile(raw, 99).toFixed(1)} µs; ` +
         `floor unary p50 ${percentile(floor, 50).toFixed(1)} µs p99 ${percentile(floor, 99).toFixed(1)} µs`,
     );
   }
@@ -150,12 +192,15 @@ async function main(): Promise<void> {
         ratio: { against: "unaryFloorP50", value: summarize(p50.grpc, "µs").median / floorP50 },
       }),
       grpcP99: summarize(p99.grpc, "µs", { goal: 1000, higherIsBetter: false }),
+      bareGrpcStreamP50: summarize(p50.raw, "µs"),
+      bareGrpcStreamP99: summarize(p99.raw, "µs"),
       unaryFloorP50: summarize(p50.floor, "µs"),
       unaryFloorP99: summarize(p99.floor, "µs"),
     },
     notes: [
       `${RUNS} runs of ${SECONDS} s after ${WARMUP_MS} ms warm-up; one instrument quoting every ${INTERVAL_MS} ms; ${ticks} ticks measured`,
       "the gRPC gateway runs in a second process; the floor is a bare grpc-js unary round trip (request and response), the stream is one way",
+      "bare grpc-js stream: the same quote stream read by a plain grpc-js client without the SDK (tick age at its data event), measured right after the SDK in each run; the SDK's share is the difference",
     ],
   });
 }

@@ -10,6 +10,10 @@ export { PositionsApi } from "./strategy/positions-api.js";
 export { runStrategy } from "./strategy/runner.js";
 export type { RunOptions, RunningStrategy } from "./strategy/runner.js";
 export type { InstrumentRef } from "./strategy/instrument-ref.js";
+export { withMarketData } from "./transport/market-data-feed.js";
+export type { MarketDataFeed } from "./transport/market-data-feed.js";
+export { kafkaMarketData } from "./market-data/kafka-market-data.js";
+export type { KafkaMarketDataOptions } from "./market-data/kafka-market-data.js";
 export {
   InvalidOrder,
   NotConnected,
@@ -33,6 +37,7 @@ export type {
 // Domain types and exact numbers from @openfloor/core that strategies use, so a strategy needs one import.
 export { Decimal } from "@openfloor/core";
 export type {
+  Balance,
   Bar,
   BookLevel,
   DecimalLike,

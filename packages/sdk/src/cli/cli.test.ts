@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { CSV_HEADER, csvRow } from "../backtest/data/csv.js";
 import { quote, trade } from "../backtest/test-support.js";
-import { liveTransport } from "./transports.js";
+import { liveTransport, marketDataFeed } from "./transports.js";
 
 const sdkRoot = fileURLToPath(new URL("../..", import.meta.url));
 const main = join(sdkRoot, "src/cli/main.ts");
@@ -33,6 +33,57 @@ function cli(...args: string[]) {
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** Starts the CLI and resolves once `ready` matches its stdout; `stop()` sends SIGTERM and waits for the exit. */
+async function cliLive(ready: RegExp, ...args: string[]) {
+  const child = spawn(process.execPath, ["--conditions=@openfloor/source", "--import", tsx, main, ...args], {
+    cwd: work,
+    env: { ...process.env, OPENFLOOR_GATEWAY: "", OPENFLOOR_TOKEN: "" },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const deadline = Date.now() + 45_000;
+  while (!ready.test(stdout)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`the CLI did not get ready (exit ${child.exitCode}):\n${stdout}\n${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    output: () => ({ stdout, stderr }),
+    stop: async () => {
+      child.kill("SIGTERM");
+      const code = await exited;
+      return { code, stdout, stderr };
+    },
+  };
+}
+
+const liveStrategy = `import { Strategy } from "@openfloor/sdk";
+
+export default class BuyAndHold extends Strategy {
+  override onStart(): void {
+    let bought = false;
+    this.data.quotes("BTC/USDT:sim").subscribe(() => {
+      if (bought) return;
+      bought = true;
+      this.guard(async () => {
+        const handle = await this.orders.buy("BTC/USDT:sim", "0.001");
+        await handle.done;
+        console.log("position " + this.positions.get("BTC/USDT:sim").quantity.normalize().toString());
+      });
+    });
+  }
+}
+`;
 
 const strategy = `import { Strategy } from "@openfloor/sdk";
 
@@ -122,6 +173,11 @@ describe("openfloor CLI", () => {
     expect(() => liveTransport("carrier-pigeon")).toThrow(
       "the carrier-pigeon transport is not available in this version of @openfloor/sdk",
     );
+    expect(() => marketDataFeed("redis://10.0.0.5:6379")).toThrow(
+      "--market-data redis://10.0.0.5:6379: expected kafka://host:port",
+    );
+    expect(() => marketDataFeed("kafka://a:9092?from=yesterday")).toThrow("from must be latest or earliest");
+    expect(marketDataFeed("kafka://a:9092,b:9092?prefix=prod.").name).toBe("kafka://a:9092,b:9092");
   }, 60_000);
 
   it("scaffolds a strategy repository with `new`", () => {
@@ -138,4 +194,87 @@ describe("openfloor CLI", () => {
     }
     expect(cli("new", "my-strategy").stderr).toContain("already exists and is not empty");
   }, 60_000);
+
+  it("`run --in-process` runs the strategy next to an embedded gateway (sim venue) until SIGTERM", async () => {
+    writeFileSync(join(work, "hold.ts"), liveStrategy);
+    const run = await cliLive(/position 0\.001/, "run", "hold.ts", "--in-process");
+    const r = await run.stop();
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("position 0.001");
+    expect(r.stderr).toContain("strategy started");
+  }, 60_000);
+
+  it("`run --in-process --config gateway.yaml` embeds the configured gateway", async () => {
+    writeFileSync(join(work, "hold.ts"), liveStrategy);
+    writeFileSync(
+      join(work, "gateway.yaml"),
+      [
+        "listen: 127.0.0.1:0",
+        "venues:",
+        "  sim:",
+        "    adapter: sim",
+        "    config:",
+        "      account: main",
+        "      instruments:",
+        "        - { symbol: BTC/USDT, base: BTC, quote: USDT, priceIncrement: '0.01', sizeIncrement: '0.0001', market: { startPrice: '30000' } }",
+        "      balances: { USDT: '100000' }",
+        "accounts:",
+        "  main:",
+        "    venue: sim",
+        "strategies:",
+        "  holder:",
+        "    token: holder-token-0123456789abcdef0123456789",
+        "storage:",
+        "  mode: none",
+        "",
+      ].join("\n"),
+    );
+    const run = await cliLive(
+      /position 0\.001/,
+      "run",
+      "hold.ts",
+      "--in-process",
+      "--config",
+      "gateway.yaml",
+    );
+    const r = await run.stop();
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("strategy started");
+    const bad = cli("run", "hold.ts", "--config", "gateway.yaml");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("--config <gateway.yaml> configures an embedded gateway: add --in-process");
+    const missing = cli("run", "hold.ts", "--in-process", "--config", "nope.yaml");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("nope.yaml: cannot read the config file");
+  }, 90_000);
+
+  it("mounts the analytics commands: `openfloor synthetic` then `openfloor report` write a report", () => {
+    const help = cli("--help");
+    for (const c of ["report", "monitor", "ingest", "tax-lots"]) expect(help.stdout).toContain(c);
+    const lake = cli("synthetic", "--lake", "lake", "--quotes", "2000", "--fills", "200", "--days", "2");
+    expect(lake.stderr).toBe("");
+    expect(lake.code).toBe(0);
+    const r = cli(
+      "report",
+      "--lake",
+      "lake",
+      "--strategy",
+      "bench",
+      "--from",
+      "2024-03-01",
+      "--to",
+      "2024-03-03",
+      "--out",
+      "report.html",
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/net PnL -?\d/);
+    expect(readFileSync(join(work, "report.html"), "utf8")).toContain("<html");
+    const lots = cli("tax-lots", "--lake", "lake", "--out", "lots.csv");
+    expect(lots.code).toBe(0);
+    expect(readFileSync(join(work, "lots.csv"), "utf8").split("\n").length).toBeGreaterThan(1);
+    expect(cli("report", "--lake", "lake").stderr).toContain(
+      "required option '--strategy <id>' not specified",
+    );
+  }, 90_000);
 });

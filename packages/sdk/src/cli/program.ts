@@ -4,18 +4,27 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { pino } from "pino";
 import { type BacktestOptions, type BacktestResult, runBacktest } from "../backtest/run-backtest.js";
 import type { BacktestInstrument, BacktestVenueOptions } from "../backtest/venue-config.js";
+import { SdkError } from "../errors/sdk-errors.js";
 import { runStrategy } from "../strategy/runner.js";
 import { loadStrategy } from "./load-strategy.js";
 import { sdkVersion } from "./package-info.js";
 import { ProgressBar } from "./progress-bar.js";
 import { scaffoldStrategyRepo } from "./scaffold.js";
 import { formatSummary } from "./summary.js";
-import { liveTransport } from "./transports.js";
+import { liveTransport, marketDataFeed } from "./transports.js";
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
   readonly stdout: NodeJS.WriteStream;
   readonly stderr: NodeJS.WriteStream;
+}
+
+interface RunFlags {
+  gateway: string;
+  token?: string;
+  inProcess?: boolean;
+  config?: string;
+  marketData?: string;
 }
 
 interface BacktestFlags {
@@ -30,8 +39,27 @@ interface BacktestFlags {
   progress: boolean;
 }
 
-/** The `openfloor` command line: `backtest`, `run` and `new`. */
-export function buildProgram(io: CliIo): Command {
+/**
+ * The commands of `@openfloor/analytics` that `openfloor` mounts. The package is an optional peer
+ * dependency (DuckDB is a native module a strategy node need not carry): it is loaded only when one of
+ * these commands runs.
+ */
+const ANALYTICS_COMMANDS: Readonly<Record<string, string>> = {
+  ingest: "ingest recorded topics (Kafka or the local log) and the audit store into the Parquet lake",
+  report: "self-contained HTML report (and JSON) of a strategy over a period",
+  "tax-lots": "realized gains per lot and per year as CSV",
+  monitor: "live PnL, drawdown, exposure, order rates and risk alerts: terminal and web page",
+  synthetic: "write a synthetic lake (DuckDB generators) to try reports on",
+};
+
+type RegisterCommands = (program: Command) => Command;
+
+/**
+ * The `openfloor` command line: `backtest`, `run` and `new`, and the analytics commands (`report`,
+ * `monitor`, `ingest`, `tax-lots`, `synthetic`): with `analytics` their real definitions, else entries
+ * that only describe them (for `--help`).
+ */
+export function buildProgram(io: CliIo, analytics?: RegisterCommands): Command {
   const program = new Command("openfloor")
     .description("openfloor: run trading strategies in backtests, on paper and live")
     .version(sdkVersion())
@@ -64,7 +92,9 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command("run")
-    .description("run a strategy live against a gateway sidecar over gRPC")
+    .description(
+      "run a strategy live: against a gateway sidecar over gRPC, or with --in-process next to an embedded gateway",
+    )
     .argument("<strategy>", "the strategy file, e.g. ./src/strategy.ts")
     .addOption(
       new Option("--gateway <host:port>", "address of the gateway")
@@ -72,7 +102,15 @@ export function buildProgram(io: CliIo): Command {
         .default("127.0.0.1:7400"),
     )
     .addOption(new Option("--token <token>", "the strategy's token at the gateway").env("OPENFLOOR_TOKEN"))
-    .action(async (file: string, flags: { gateway: string; token?: string }) => {
+    .option("--in-process", "embed the gateway in this process (simulated venue unless --config)")
+    .option("--config <gateway.yaml>", "with --in-process: the gateway config to embed")
+    .addOption(
+      new Option(
+        "--market-data <url>",
+        "take market data from the gateway's Kafka topics instead: kafka://host:port[,host:port][?prefix=openfloor.&from=latest]",
+      ).env("OPENFLOOR_MARKET_DATA"),
+    )
+    .action(async (file: string, flags: RunFlags) => {
       await runCommand(file, flags, io);
     });
 
@@ -86,12 +124,52 @@ export function buildProgram(io: CliIo): Command {
         `Created ${name}/ with ${files.join(", ")}\n\nNext:\n  cd ${name}\n  npm install\n  npm test\n  npx openfloor backtest src/strategy.ts\n`,
       );
     });
+
+  if (analytics !== undefined) {
+    analytics(program);
+  } else {
+    for (const [name, description] of Object.entries(ANALYTICS_COMMANDS)) {
+      program
+        .command(name)
+        .description(`${description} (@openfloor/analytics)`)
+        .allowUnknownOption()
+        .allowExcessArguments()
+        .action(async () => {
+          await loadAnalytics();
+        });
+    }
+  }
   return program;
+}
+
+/** `registerAnalyticsCommands` of `@openfloor/analytics/cli`; an error saying how to install it when missing. */
+async function loadAnalytics(): Promise<RegisterCommands> {
+  try {
+    const mod = (await import("@openfloor/analytics/cli")) as { registerAnalyticsCommands: RegisterCommands };
+    return mod.registerAnalyticsCommands;
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (e.code !== "ERR_MODULE_NOT_FOUND" || !e.message.includes("'@openfloor/analytics")) throw error;
+    throw new SdkError(
+      "INVALID_ARGUMENT",
+      "report, monitor, ingest, tax-lots and synthetic come with @openfloor/analytics: install it next to @openfloor/sdk (npm install @openfloor/analytics)",
+      { cause: error, context: { package: "@openfloor/analytics" } },
+    );
+  }
 }
 
 /** Runs the CLI; resolves with the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = buildProgram(io).exitOverride();
+  let program: Command;
+  try {
+    const command = argv[2];
+    const analytics =
+      command !== undefined && Object.hasOwn(ANALYTICS_COMMANDS, command) ? await loadAnalytics() : undefined;
+    program = buildProgram(io, analytics).exitOverride();
+  } catch (error) {
+    io.stderr.write(`openfloor: ${describe(error)}\n`);
+    return 1;
+  }
   try {
     await program.parseAsync(argv as string[], { from: "node" });
     return 0;
@@ -146,12 +224,19 @@ async function backtestCommand(file: string, flags: BacktestFlags, io: CliIo): P
   if (flags.json !== undefined) writeFileSync(flags.json, `${JSON.stringify(resultJson(result), null, 2)}\n`);
 }
 
-async function runCommand(
-  file: string,
-  flags: { gateway: string; token?: string },
-  io: CliIo,
-): Promise<void> {
-  const factory = liveTransport("grpc");
+async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<void> {
+  if (flags.config !== undefined && flags.inProcess !== true) {
+    throw new SdkError(
+      "INVALID_ARGUMENT",
+      "--config <gateway.yaml> configures an embedded gateway: add --in-process",
+      {
+        context: { flag: "--config" },
+      },
+    );
+  }
+  const factory = liveTransport(flags.inProcess === true ? "in-process" : "grpc");
+  const marketData =
+    flags.marketData === undefined || flags.marketData === "" ? undefined : marketDataFeed(flags.marketData);
   const loaded = await loadStrategy(file);
   const strategy = loaded.create();
   const logger = pino({ name: "openfloor" }, io.stderr);
@@ -160,8 +245,12 @@ async function runCommand(
     token: flags.token,
     strategyId: strategy.id,
     logger,
+    config: flags.config,
   });
-  const running = await runStrategy(strategy, transport, { logger });
+  const running = await runStrategy(strategy, transport, {
+    logger,
+    ...(marketData === undefined ? {} : { marketData }),
+  });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);

@@ -14,7 +14,7 @@ import {
   silentLogger,
   type Trade,
 } from "@openfloor/core";
-import { filter, Observable, Subject, Subscription, share, takeUntil } from "rxjs";
+import { filter, Observable, Subject, Subscription } from "rxjs";
 import { NotConnected, SdkError } from "../errors/sdk-errors.js";
 import type { Transport } from "../transport/transport.js";
 import { GuardedObservable } from "./guarded-observable.js";
@@ -22,6 +22,7 @@ import { type InstrumentRef, toInstrumentId } from "./instrument-ref.js";
 import { intervalMs } from "./interval.js";
 import { OrdersApi } from "./orders-api.js";
 import { PositionsApi } from "./positions-api.js";
+import { sharedUntil } from "./shared-feed.js";
 
 /** Options of a strategy. */
 export interface StrategyOptions {
@@ -349,7 +350,7 @@ export class MarketDataApi {
     let obs = this.cache.get(key) as Observable<T> | undefined;
     if (obs === undefined) {
       // Every stream ends when the strategy stops (its subscriptions end with it).
-      obs = GuardedObservable.from(make().pipe(takeUntil(this.stopped), share()), this.onError, this.onAsync);
+      obs = GuardedObservable.from(sharedUntil(make(), this.stopped), this.onError, this.onAsync);
       this.cache.set(key, obs);
     }
     return obs;

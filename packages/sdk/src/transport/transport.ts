@@ -1,4 +1,14 @@
-import type { Clock, Fill, Instrument, InstrumentId, MarketEvent, Order, OrderEvent } from "@openfloor/core";
+import type {
+  Balance,
+  Clock,
+  Fill,
+  Instrument,
+  InstrumentId,
+  MarketEvent,
+  Order,
+  OrderEvent,
+  PositionSnapshot,
+} from "@openfloor/core";
 import type { Observable } from "rxjs";
 
 /** Market-data channels a strategy can subscribe to. */
@@ -68,6 +78,13 @@ export interface Transport {
   cancelAll(instrument?: InstrumentId): Promise<readonly Order[]>;
   /** This strategy's orders as the gateway knows them (used to resync after a reconnect). */
   orders(openOnly: boolean): Promise<readonly Order[]>;
+  /**
+   * This strategy's positions as the gateway accounts them, read on start and after a reconnect so
+   * fills the strategy did not hear about still count. Transports without a gateway (backtests) omit it.
+   */
+  positions?(): Promise<readonly PositionSnapshot[]>;
+  /** Cash balances of the strategy's account at the gateway (read with `positions`). */
+  balances?(): Promise<readonly Balance[]>;
   /** Live stream of this strategy's order events and fills. */
   orderUpdates(): Observable<OrderUpdate>;
   record(values: readonly RecordValue[]): void;

@@ -85,6 +85,8 @@ export class CsvMarketDataDecoder {
   private units = new Float64Array(0);
   private scales = new Int32Array(0);
   private plain = new Uint8Array(0);
+  /** Per column: 1 for prices and sizes (read as numbers while delimiting), 0 for the rest. */
+  private numeric = new Uint8Array(0);
   private line = 0;
   private readonly decimals = new DecimalFieldParser();
   private readonly times = new TimestampParser();
@@ -160,6 +162,17 @@ export class CsvMarketDataDecoder {
     this.units = new Float64Array(columns.count);
     this.scales = new Int32Array(columns.count);
     this.plain = new Uint8Array(columns.count);
+    this.numeric = new Uint8Array(columns.count);
+    for (const k of [
+      columns.bidPrice,
+      columns.bidSize,
+      columns.askPrice,
+      columns.askSize,
+      columns.price,
+      columns.size,
+    ]) {
+      if (k >= 0) this.numeric[k] = 1;
+    }
   }
 
   private row(text: string, pos: number, stop: number): MarketEvent {
@@ -169,41 +182,45 @@ export class CsvMarketDataDecoder {
     const units = this.units;
     const scales = this.scales;
     const plain = this.plain;
-    // One pass over the row: field boundaries, and each field read as a plain decimal on the way, so
-    // numbers need no second scan (the hot path of a backtest over a file).
+    const numeric = this.numeric;
+    // One pass over the row: field boundaries, and each price or size read as a plain decimal on the
+    // way, so numbers need no second scan (the hot path of a backtest over a file). Other fields (time,
+    // instrument, type, ids) are only delimited, with `indexOf`, and read where they are used.
     let field = 0;
     let s = pos;
-    let u = 0;
-    let scale = -1;
-    let digits = 0;
-    let ok = true;
-    let negative = false;
-    for (let i = pos; ; i++) {
-      const ch = i < stop ? text.charCodeAt(i) : COMMA;
-      if (ch === COMMA) {
-        starts[field] = s;
-        ends[field] = i;
+    for (;;) {
+      let i = s;
+      if (numeric[field] === 0) {
+        i = text.indexOf(",", s);
+        if (i < 0 || i > stop) i = stop;
+        plain[field] = 0;
+      } else {
+        let u = 0;
+        let scale = -1;
+        let digits = 0;
+        let ok = true;
+        let negative = false;
+        for (; i < stop; i++) {
+          const ch = text.charCodeAt(i);
+          if (ch === COMMA) break;
+          const d = ch - ZERO;
+          if (d >= 0 && d <= 9) {
+            u = u * 10 + d;
+            digits++;
+            if (scale >= 0) scale++;
+          } else if (ch === DOT && scale < 0 && digits > 0) scale = 0;
+          else if (ch === MINUS && i === s) negative = true;
+          else ok = false;
+        }
         plain[field] = ok && digits > 0 && digits <= 15 && scale !== 0 ? 1 : 0;
         units[field] = negative ? -u : u;
         scales[field] = Math.max(scale, 0);
-        field++;
-        if (i >= stop || field === c.count) break;
-        s = i + 1;
-        u = 0;
-        scale = -1;
-        digits = 0;
-        ok = true;
-        negative = false;
-        continue;
       }
-      const d = ch - ZERO;
-      if (d >= 0 && d <= 9) {
-        u = u * 10 + d;
-        digits++;
-        if (scale >= 0) scale++;
-      } else if (ch === DOT && scale < 0 && digits > 0) scale = 0;
-      else if (ch === MINUS && i === s) negative = true;
-      else ok = false;
+      starts[field] = s;
+      ends[field] = i;
+      field++;
+      if (i >= stop || field === c.count) break;
+      s = i + 1;
     }
     for (let f = field; f < c.count; f++) {
       starts[f] = stop;

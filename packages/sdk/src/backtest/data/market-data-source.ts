@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { extname } from "node:path";
 import {
-  decodeRecord,
+  decodeRecords,
   type InstrumentId,
   type MarketEvent,
   marketEventFromProto,
@@ -129,14 +129,15 @@ export function fromRecords(
 ): MarketDataSource {
   async function* events(): AsyncGenerator<MarketEvent> {
     for await (const r of records as AsyncIterable<RecordedMessage>) {
-      const decoded = decodeRecord(r.headers, r.value);
-      if (
-        decoded.kind === "trade" ||
-        decoded.kind === "quote" ||
-        decoded.kind === "book" ||
-        decoded.kind === "bar"
-      ) {
-        yield marketEventFromProto(decoded.value);
+      for (const decoded of decodeRecords(r.headers, r.value)) {
+        if (
+          decoded.kind === "trade" ||
+          decoded.kind === "quote" ||
+          decoded.kind === "book" ||
+          decoded.kind === "bar"
+        ) {
+          yield marketEventFromProto(decoded.value);
+        }
       }
     }
   }

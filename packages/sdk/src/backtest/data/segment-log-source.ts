@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import {
-  decodeRecord,
+  decodeRecords,
   listSegmentLogTopics,
   type MarketEvent,
   marketEventFromProto,
@@ -60,14 +60,15 @@ function topicSource(dir: string, topic: string): MarketDataSource {
         for (let records = await cursor.next(1024); records.length > 0; records = await cursor.next(1024)) {
           const out: MarketEvent[] = [];
           for (const { record } of records) {
-            const decoded = decodeRecord(record.headers, record.value);
-            if (
-              decoded.kind === "quote" ||
-              decoded.kind === "trade" ||
-              decoded.kind === "book" ||
-              decoded.kind === "bar"
-            ) {
-              out.push(marketEventFromProto(decoded.value));
+            for (const decoded of decodeRecords(record.headers, record.value)) {
+              if (
+                decoded.kind === "quote" ||
+                decoded.kind === "trade" ||
+                decoded.kind === "book" ||
+                decoded.kind === "bar"
+              ) {
+                out.push(marketEventFromProto(decoded.value));
+              }
             }
           }
           if (out.length > 0) yield out;

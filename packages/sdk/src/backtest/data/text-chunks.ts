@@ -15,7 +15,7 @@ const CHUNK_BYTES = 1 << 18;
 const NEWLINE = 0x0a;
 
 /**
- * Streams a text file (gzip when it ends in `.gz`) in chunks of about 1 MiB cut at line ends, so memory
+ * Streams a text file (gzip when it ends in `.gz`) in chunks of about 256 KiB cut at line ends, so memory
  * stays flat however large the file is. A missing or unreadable file is an `INVALID_ARGUMENT` error
  * naming it.
  */

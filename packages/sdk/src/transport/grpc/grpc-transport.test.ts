@@ -1,4 +1,5 @@
-import { Decimal, silentLogger } from "@openfloor/core";
+import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { type Balance, Decimal, type PositionSnapshot, silentLogger } from "@openfloor/core";
 import { createGateway, defaultConfig, type Gateway, type GatewayConfig } from "@openfloor/gateway";
 import { afterEach, describe, expect, it } from "vitest";
 import { InvalidOrder, NotConnected, TransportError } from "../../errors/sdk-errors.js";
@@ -17,6 +18,68 @@ async function startGateway(port = 0): Promise<{ gateway: Gateway; address: stri
   });
   const { grpc } = await gateway.start();
   return { gateway, address: grpc ?? "" };
+}
+
+/**
+ * A TCP proxy in front of the gateway, so a test can cut the strategy's connection while the gateway
+ * (and its state) lives on.
+ */
+async function startProxy(
+  target: string,
+): Promise<{ address: string; drop(): Promise<void>; restore(): Promise<void> }> {
+  const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.split(":").pop())];
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let listenPort = 0;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((client) => {
+        const upstream = tcpConnect(port, host);
+        sockets.add(client).add(upstream);
+        client.pipe(upstream).pipe(client);
+        const end = () => {
+          client.destroy();
+          upstream.destroy();
+          sockets.delete(client);
+          sockets.delete(upstream);
+        };
+        client.on("error", end).on("close", end);
+        upstream.on("error", end).on("close", end);
+      });
+      server.listen(listenPort, "127.0.0.1", () => {
+        listenPort = (server!.address() as { port: number }).port;
+        resolve();
+      });
+    });
+  await listen();
+  return {
+    address: `127.0.0.1:${listenPort}`,
+    drop: async () => {
+      await new Promise<void>((resolve) => {
+        server?.close(() => resolve());
+        for (const s of sockets) s.destroy();
+        sockets.clear();
+      });
+    },
+    restore: listen,
+  };
+}
+
+async function gatewayBalances(gateway: Gateway) {
+  const t = new InProcessTransport({ gateway, token: TOKEN });
+  await t.connect();
+  const b = await t.balances();
+  await t.close();
+  return b;
+}
+
+function holdings(p: PositionSnapshot): Record<string, string> {
+  return {
+    quantity: p.quantity.normalize().toString(),
+    averageEntryPrice: p.averageEntryPrice?.normalize().toString() ?? "",
+    realizedPnl: p.realizedPnl.amount.normalize().toString(),
+    fees: p.fees.map((f) => `${f.amount.normalize().toString()} ${f.currency}`).join(","),
+  };
 }
 
 /** What a run of `BuyOnce` did, in terms that do not depend on the (random) sim prices. */
@@ -65,7 +128,13 @@ describe("GrpcTransport", () => {
       records.push(...rs.map((r) => `${r.strategyId}:${r.name}:${r.value.kind}`)),
     );
     const overGrpc = await runBuyOnce(new GrpcTransport({ address, token: TOKEN }));
-    const inProcess = await runBuyOnce(new InProcessTransport({ gateway, token: TOKEN }));
+    // A fresh gateway: the strategy takes its positions over from the gateway on start.
+    const other = await startGateway();
+    cleanup.push(() => other.gateway.stop());
+    other.gateway.records.onRecords((rs) =>
+      records.push(...rs.map((r) => `${r.strategyId}:${r.name}:${r.value.kind}`)),
+    );
+    const inProcess = await runBuyOnce(new InProcessTransport({ gateway: other.gateway, token: TOKEN }));
     expect(overGrpc).toEqual(inProcess);
     expect(overGrpc).toMatchObject({
       market: ["market", "filled", "0.001"],
@@ -149,6 +218,69 @@ describe("GrpcTransport", () => {
     const handle = await strategy.buyMore();
     await handle.done;
     expect(handle.status).toBe("filled");
+    expect(strategy.errors).toEqual([]);
+  });
+
+  it("re-reads positions after a reconnect: fills made while it was cut off count", async () => {
+    const { gateway, address } = await startGateway();
+    cleanup.push(() => gateway.stop());
+    const proxy = await startProxy(address);
+    cleanup.push(() => proxy.drop());
+    const transport = new GrpcTransport({
+      address: proxy.address,
+      token: TOKEN,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    });
+    const strategy = new BuyOnce({ id: "default" });
+    const running = await runStrategy(strategy, transport);
+    cleanup.push(() => running.stop());
+    await until(
+      () => strategy.handles.length === 2 && strategy.position() === "0.001",
+      5000,
+      "the first fill",
+    );
+
+    await proxy.drop();
+    await until(() => transport.status$.value === "reconnecting", 5000, "reconnecting");
+    // The same strategy (same token) trades through another door while this one is cut off.
+    const side = new InProcessTransport({ gateway, token: TOKEN });
+    await side.connect();
+    const [instrument] = await side.instruments();
+    for (const [i, quantity] of ["0.002", "0.0005"].entries()) {
+      const order = await side.submit({
+        clientOrderId: `while-away-${i}`,
+        instrument: instrument!.id,
+        side: i === 0 ? "buy" : "sell",
+        type: "market",
+        timeInForce: "IOC",
+        quantity: Decimal.from(quantity),
+        postOnly: false,
+        reduceOnly: false,
+      });
+      expect(order.clientOrderId).toBe(`while-away-${i}`);
+    }
+    const gatewayView = () => gateway.portfolios.positions("default")[0]!;
+    await until(() => gatewayView().quantity.eq("0.0025"), 5000, "the fills at the gateway");
+    expect(strategy.position()).toBe("0.001");
+    await side.close();
+
+    await proxy.restore();
+    await until(() => transport.status$.value === "connected", 10_000, "reconnected");
+    await until(() => strategy.position() === "0.0025", 5000, "the positions resync");
+    expect(holdings(strategy.snapshot())).toEqual(holdings(gatewayView()));
+    expect(strategy.positionChanges.at(-1)).toBe("0.0025");
+    const cash = (bs: readonly Balance[]) => bs.map((b) => `${b.currency} ${b.total.normalize().toString()}`);
+    expect(cash(strategy.balances())).toEqual(cash(await gatewayBalances(gateway)));
+    expect(cash(strategy.balances()).length).toBeGreaterThan(0);
+
+    // Fills after the resync add to the adopted position, once each.
+    const handle = await strategy.buyMore();
+    await handle.done;
+    await until(() => strategy.position() === "0.0035", 5000, "the next fill");
+    // The average entry goes on from the gateway's (display-rounded) one; quantity, PnL and fees are exact.
+    const { averageEntryPrice: _a, ...ours } = holdings(strategy.snapshot());
+    const { averageEntryPrice: _b, ...theirs } = holdings(gatewayView());
+    expect(ours).toEqual(theirs);
     expect(strategy.errors).toEqual([]);
   });
 });

@@ -9,6 +9,8 @@ import {
   status,
 } from "@grpc/grpc-js";
 import {
+  type Balance,
+  balanceFromProto,
   type Clock,
   type Instrument,
   type InstrumentId,
@@ -19,7 +21,9 @@ import {
   type Order,
   orderFromProto,
   orderRequestToProto,
+  type PositionSnapshot,
   pb,
+  positionFromProto,
   silentLogger,
 } from "@openfloor/core";
 import { BehaviorSubject, Observable, Subject, type Subscriber } from "rxjs";
@@ -101,7 +105,7 @@ const EVENT_TYPE: Readonly<Record<string, pb.MarketEventType>> = {
  *
  * When the gateway goes away, `status$` turns `reconnecting` and calls fail fast with `NotConnected`;
  * the transport retries with exponential backoff and jitter, then re-opens every market-data stream and
- * the order stream and turns `connected` (the runner then resyncs the strategy's orders).
+ * the order stream and turns `connected` (the runner then resyncs the strategy's orders and positions).
  *
  * @example
  * const transport = new GrpcTransport({ address: "127.0.0.1:7400", token: process.env.OPENFLOOR_TOKEN! });
@@ -114,6 +118,7 @@ export class GrpcTransport implements Transport {
   private readonly marketDataClient: pb.MarketDataServiceClient;
   private readonly ordersClient: pb.OrdersServiceClient;
   private readonly recordingClient: pb.RecordingServiceClient;
+  private readonly portfolioClient: pb.PortfolioServiceClient;
   private readonly feeds = new Set<Feed>();
   private readonly updates = new Subject<OrderUpdate>();
   private readonly decoder = new OrderUpdateDecoder((u) => this.updates.next(u));
@@ -140,6 +145,7 @@ export class GrpcTransport implements Transport {
     });
     this.ordersClient = new pb.OrdersServiceClient(options.address, creds, channel);
     this.recordingClient = new pb.RecordingServiceClient(options.address, creds, channel);
+    this.portfolioClient = new pb.PortfolioServiceClient(options.address, creds, channel);
     this.records = new RecordStream({
       flushMs: options.recordFlushMs ?? 50,
       open: (done) => this.recordingClient.record(this.metadata(), done),
@@ -180,6 +186,7 @@ export class GrpcTransport implements Transport {
     this.marketDataClient.close();
     this.ordersClient.close();
     this.recordingClient.close();
+    this.portfolioClient.close();
     this.status$.complete();
   }
 
@@ -255,6 +262,20 @@ export class GrpcTransport implements Transport {
       this.ordersClient.listOrders({ openOnly }, md, o, cb),
     );
     return res.orders.map((o) => orderFromProto(o));
+  }
+
+  async positions(): Promise<readonly PositionSnapshot[]> {
+    const res = await this.unary<pb.GetPositionsResponse>("GetPositions", (md, o, cb) =>
+      this.portfolioClient.getPositions({}, md, o, cb),
+    );
+    return res.positions.map((p) => positionFromProto(p));
+  }
+
+  async balances(): Promise<readonly Balance[]> {
+    const res = await this.unary<pb.GetBalancesResponse>("GetBalances", (md, o, cb) =>
+      this.portfolioClient.getBalances({}, md, o, cb),
+    );
+    return res.balances.map((b) => balanceFromProto(b));
   }
 
   orderUpdates(): Observable<OrderUpdate> {

@@ -1,4 +1,4 @@
-import { Decimal, type Quote } from "@openfloor/core";
+import { type Balance, Decimal, type PositionSnapshot, type Quote } from "@openfloor/core";
 import type { OrderHandle } from "../../strategy/order-handle.js";
 import { Strategy } from "../../strategy/strategy.js";
 
@@ -12,13 +12,19 @@ export class BuyOnce extends Strategy {
   readonly handles: OrderHandle[] = [];
   readonly errors: unknown[] = [];
   quotes = 0;
+  /** Every quote seen, in order. */
+  readonly seenQuotes: Quote[] = [];
   firstQuote: Quote | undefined;
   placed: Promise<void> | undefined;
   canceledOnStop: readonly string[] = [];
+  /** Quantities `positions.changes$` emitted, in order. */
+  readonly positionChanges: string[] = [];
 
   override onStart(): void {
+    this.positions.changes$.subscribe((p) => this.positionChanges.push(p.quantity.normalize().toString()));
     this.data.quotes(BTC).subscribe((q) => {
       this.quotes++;
+      this.seenQuotes.push(q);
       if (this.firstQuote !== undefined) return;
       this.firstQuote = q;
       this.record("first_bid", q.bidPrice);
@@ -47,6 +53,15 @@ export class BuyOnce extends Strategy {
 
   position(): string {
     return this.positions.get(BTC).quantity.normalize().toString();
+  }
+
+  balances(): readonly Balance[] {
+    return this.positions.balances();
+  }
+
+  /** The full position as the strategy sees it. */
+  snapshot(): PositionSnapshot {
+    return this.positions.get(BTC);
   }
 }
 

@@ -1,4 +1,5 @@
 import {
+  type Balance,
   type Clock,
   type Instrument,
   type InstrumentId,
@@ -8,6 +9,7 @@ import {
   type MarketEvent,
   type Order,
   type OrderRequest,
+  type PositionSnapshot,
 } from "@openfloor/core";
 import type { FrameSink, Gateway, GatewayConfig, StrategyIdentity } from "@openfloor/gateway";
 import { BehaviorSubject, Observable, Subject } from "rxjs";
@@ -182,6 +184,28 @@ export class InProcessTransport implements Transport {
 
   orders(openOnly: boolean): Promise<readonly Order[]> {
     return this.call(async (g, who) => g.execution.orders(who, { openOnly }));
+  }
+
+  positions(): Promise<readonly PositionSnapshot[]> {
+    return this.call(async (g, who) => g.portfolios.positions(who.strategyId));
+  }
+
+  /** As the gateway's `GetBalances`: the venue's balances when it reports them, else the fill ledger's. */
+  balances(): Promise<readonly Balance[]> {
+    return this.call(async (g, who) => {
+      const venue = g.config.accounts[who.account]?.venue;
+      const adapter = venue === undefined ? undefined : g.venues.get(venue);
+      if (!adapter?.capabilities.balances) return g.portfolios.balances(who.account);
+      const tsNs = this.clock.now();
+      return (await adapter.fetchBalances()).map((b) => ({
+        account: who.account,
+        currency: b.currency,
+        total: b.total,
+        free: b.free,
+        locked: b.locked,
+        tsNs,
+      }));
+    });
   }
 
   orderUpdates(): Observable<OrderUpdate> {
