@@ -11,6 +11,7 @@ export default defineConfig({
       "examples/*/src/**/*.test.ts",
       "examples/*/test/**/*.test.ts",
       "tests/**/*.test.ts",
+      "demo/src/**/*.test.ts",
     ],
     exclude: ["**/node_modules/**", "**/dist/**"],
     // Starts PostgreSQL and Kafka lazily, once per run, for the test files that ask for them.
