@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,9 @@ const QUOTES = arg("quotes", 50_000_000);
 const FILLS = arg("fills", 10_000_000);
 const RUNS = arg("runs", 3);
 const INGEST = arg("ingest-records", 1_000_000);
+const AGGREGATE_RUNS = arg("aggregate-runs", 1);
+const RAW_RUNS = arg("raw-runs", 0);
+const APPEND_RUNS = arg("append-runs", 1);
 
 const analytics = await import("../packages/analytics/src/index.js");
 const testing = await import("../packages/analytics/src/testing/index.js");
@@ -41,27 +45,86 @@ if (!existsSync(marker) || readFileSync(marker, "utf8") !== params) {
   console.log(`reusing ${lake}`);
 }
 
-// 2. the full report
-const out = join(data, "analytics-report", "bench.html");
-const seconds: number[] = [];
-const phases = new Map<string, number[]>();
-for (let run = 0; run < RUNS; run++) {
+// 2. the per-day aggregates (what ingest builds after each run), timed as part of ingest
+const rawRows = QUOTES + 2 * FILLS; // quotes, fills, and one order event per fill
+const aggregateSeconds: number[] = [];
+for (let run = 0; run < AGGREGATE_RUNS; run++) {
   const load = loadavg()[0]!;
-  const t0 = performance.now();
-  const r = await analytics.buildReport({
-    lake,
-    strategy: testing.SYNTHETIC_STRATEGY,
-    from: "2024-03-01",
-    to: "2024-03-11",
-    out,
-    onTiming: (phase, ms) => phases.set(phase, [...(phases.get(phase) ?? []), ms / 1000]),
-  });
-  const s = (performance.now() - t0) / 1000;
-  seconds.push(s);
+  const r = await analytics.buildAggregates({ lake, force: true });
+  aggregateSeconds.push(r.ms / 1000);
   console.log(
-    `report run ${run + 1}: ${s.toFixed(1)} s (load ${load.toFixed(1)}), ${r.metrics.activity.fills} fills, net PnL ${r.metrics.pnl.net}`,
+    `aggregates run ${run + 1}: ${(r.ms / 1000).toFixed(1)} s (load ${load.toFixed(1)}) = ${Math.round(rawRows / (r.ms / 1000))} lake rows/s`,
   );
 }
+if (AGGREGATE_RUNS === 0) await analytics.buildAggregates({ lake });
+
+// 2b. the aggregates of the first nine days extended by the tenth (what a daily ingest does): a copy
+// of the lake without its last day (hard links), its aggregates built once and kept; each run links the
+// last day's parts in, extends the aggregates, then takes the day out and puts the kept set back
+const appendSeconds: number[] = [];
+const incLake = `${lake}-first-9-days`;
+const lastDay = "date=2024-03-10";
+const tables = readdirSync(lake).filter((t) => !t.startsWith(".") && !t.startsWith("_"));
+const appendedRows = (QUOTES + 2 * FILLS) / 10;
+if (APPEND_RUNS > 0) {
+  const incMarker = join(incLake, ".complete");
+  if (!existsSync(incMarker) || readFileSync(incMarker, "utf8") !== params) {
+    rmSync(incLake, { recursive: true, force: true });
+    for (const t of tables) {
+      mkdirSync(join(incLake, t), { recursive: true });
+      for (const d of readdirSync(join(lake, t)).filter((d) => d !== lastDay))
+        execFileSync("cp", ["-al", join(lake, t, d), join(incLake, t, d)]);
+    }
+    const r = await analytics.buildAggregates({ lake: incLake, force: true });
+    console.log(`aggregates of the first 9 days: ${(r.ms / 1000).toFixed(1)} s`);
+    execFileSync("cp", ["-al", join(incLake, "_aggregates"), join(incLake, "_aggregates.first-9-days")]);
+    writeFileSync(incMarker, params);
+  }
+  for (let run = 0; run < APPEND_RUNS; run++) {
+    for (const t of tables)
+      if (existsSync(join(lake, t, lastDay)))
+        execFileSync("cp", ["-al", join(lake, t, lastDay), join(incLake, t, lastDay)]);
+    const load = loadavg()[0]!;
+    const r = await analytics.buildAggregates({ lake: incLake });
+    appendSeconds.push(r.ms / 1000);
+    console.log(
+      `aggregates extended by one day, run ${run + 1}: ${(r.ms / 1000).toFixed(1)} s (load ${load.toFixed(1)}) from day ${r.fromDay === null ? "–" : new Date(r.fromDay * 86_400_000).toISOString().slice(0, 10)}`,
+    );
+    for (const t of tables) rmSync(join(incLake, t, lastDay), { recursive: true, force: true });
+    rmSync(join(incLake, "_aggregates"), { recursive: true, force: true });
+    execFileSync("cp", ["-al", join(incLake, "_aggregates.first-9-days"), join(incLake, "_aggregates")]);
+  }
+}
+
+// 3. the full report, from the aggregates (and, with --raw-runs, from the raw lake for comparison)
+const out = join(data, "analytics-report", "bench.html");
+const reportRuns = async (useAggregates: boolean, runs: number) => {
+  const seconds: number[] = [];
+  const phases = new Map<string, number[]>();
+  for (let run = 0; run < runs; run++) {
+    const load = loadavg()[0]!;
+    let plan = "";
+    const t0 = performance.now();
+    const r = await analytics.buildReport({
+      lake,
+      strategy: testing.SYNTHETIC_STRATEGY,
+      from: "2024-03-01",
+      to: "2024-03-11",
+      out,
+      useAggregates,
+      onPlan: (p) => (plan = p.source === "lake" ? `raw lake: ${p.reason}` : "aggregates"),
+      onTiming: (phase, ms) => phases.set(phase, [...(phases.get(phase) ?? []), ms / 1000]),
+    });
+    const s = (performance.now() - t0) / 1000;
+    seconds.push(s);
+    console.log(
+      `report run ${run + 1} (${plan}): ${s.toFixed(2)} s (load ${load.toFixed(1)}), ${r.metrics.activity.fills} fills, net PnL ${r.metrics.pnl.net}`,
+    );
+  }
+  return { seconds, phases };
+};
+const { seconds, phases } = await reportRuns(true, RUNS);
+const raw = await reportRuns(false, RAW_RUNS);
 
 // 3. ingest throughput from the segment log
 const logDir = join(data, `analytics-ingest-log-${INGEST}`);
@@ -108,6 +171,7 @@ if (!existsSync(logMarker)) {
   writeFileSync(logMarker, String(INGEST));
 }
 const rates: number[] = [];
+const ingestAggregateSeconds: number[] = [];
 for (let run = 0; run < RUNS; run++) {
   const target = join(data, "analytics-ingest-lake");
   rmSync(target, { recursive: true, force: true });
@@ -116,15 +180,35 @@ for (let run = 0; run < RUNS; run++) {
   const r = await analytics.ingest({ lake: target, source: analytics.segmentLogSource({ dir: logDir }) });
   const s = (performance.now() - t0) / 1000;
   rates.push(r.records / s);
+  const aggregates = (r.aggregates?.ms ?? 0) / 1000;
+  ingestAggregateSeconds.push(aggregates);
   console.log(
-    `ingest run ${run + 1}: ${r.records} records in ${s.toFixed(2)} s = ${Math.round(r.records / s)} records/s`,
+    `ingest run ${run + 1}: ${r.records} records in ${s.toFixed(2)} s = ${Math.round(r.records / s)} records/s (of which ${aggregates.toFixed(2)} s rebuilding the aggregates)`,
   );
 }
 
 const figures: Record<string, Figure> = {
   fullReport: summarize(seconds, "s", { goal: 5, higherIsBetter: false }),
   ingest: summarize(rates, "records/s", { higherIsBetter: true }),
+  ingestAggregates: summarize(ingestAggregateSeconds, "s", { higherIsBetter: false }),
 };
+if (aggregateSeconds.length > 0) {
+  figures.aggregateBuild = summarize(aggregateSeconds, "s", { higherIsBetter: false });
+  figures.aggregateThroughput = summarize(
+    aggregateSeconds.map((s) => rawRows / s),
+    "lake rows/s",
+    { higherIsBetter: true },
+  );
+}
+if (appendSeconds.length > 0) {
+  figures.aggregateAppendDay = summarize(appendSeconds, "s", { higherIsBetter: false });
+  figures.aggregateAppendThroughput = summarize(
+    appendSeconds.map((s) => appendedRows / s),
+    "appended rows/s",
+    { higherIsBetter: true },
+  );
+}
+if (raw.seconds.length > 0) figures.fullReportRaw = summarize(raw.seconds, "s", { higherIsBetter: false });
 for (const [phase, values] of phases)
   figures[`phase_${phase}`] = summarize(values, "s", { higherIsBetter: false });
 writeResult({
@@ -133,8 +217,10 @@ writeResult({
   figures,
   notes: [
     `${FILLS} fills (one order and one 'accepted' order event each) and ${QUOTES} quotes over 10 days and 4 instruments, generated by DuckDB into Parquet; strategy "bench".`,
-    "Full report: buildReport() with every metric (exact PnL, FIFO realized, round trips, latency percentiles, slippage vs arrival mid, markouts at 0/1/10/60 s, one internal), HTML with inline SVG and JSON. DuckDB in process, default threads.",
-    `Ingest: ${INGEST} records from the local segment log through decode, flatten, the DuckDB appender and zstd Parquet parts with fsync + rename, one checkpoint per 250k rows.`,
+    "Full report: buildReport() with every metric (exact PnL, FIFO realized, round trips, latency percentiles, slippage vs arrival mid, markouts at 0/1/10/60 s, one internal), HTML with inline SVG and JSON, read from the lake's per-day aggregates. DuckDB in process, default threads. fullReportRaw (with --raw-runs) computes the same numbers from the raw Parquet parts.",
+    "aggregateBuild: buildAggregates() over the whole synthetic lake from scratch (the as-of joins of every fill and order against the quotes, running sums, FIFO, round trips, latency counts); ingest runs it after each run, and skips it when nothing changed. Throughput counts the lake's quote, fill and order-event rows.",
+    "aggregateAppendDay: the aggregates of the first nine days extended by the tenth (a tenth of the quotes, fills and orders), recomputing days 9 and 10 from their raw parts and continuing the stored running sums, open lots, open round trips and per-order rows; throughput counts the appended day's rows.",
+    `Ingest: ${INGEST} records from the local segment log through decode, flatten, the DuckDB appender and zstd Parquet parts with fsync + rename, one checkpoint per 250k rows, then the aggregates of the new lake (ingestAggregates).`,
     "Other engineers' tests and benchmarks share the machine's two cores; the load average at each report run is printed by the script.",
   ],
 });

@@ -1,9 +1,13 @@
 // The gateway side of bench/gateway-grpc.bench.ts, run in its own process: a gateway with the
 // simulated venue (order round trips) and a "firehose" venue that emits trades as fast as the
 // gateway drains them (market-data fan-out), plus a bare grpc-js server with an empty unary method
-// (the floor). Prints one JSON line with the addresses, then serves until killed.
+// and a server stream of pre-encoded frames (the floors). Prints one JSON line with the addresses, then
+// serves until killed. BENCH_FIREHOSE_RATE paces the firehose (events/s) for delay measurements;
+// BENCH_AUDIT=embedded gives the gateway its embedded PostgreSQL audit store (durable order path).
 
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Server, ServerCredentials, type ServerWritableStream } from "@grpc/grpc-js";
 import { z } from "zod";
 import type {
   AdapterContext,
@@ -18,6 +22,7 @@ import {
   defineInstrument,
   type Instrument,
   instrumentId,
+  marketEventToProto,
   pb,
   type Trade,
 } from "../packages/core/src/index.js";
@@ -29,8 +34,19 @@ import {
 } from "../packages/gateway/src/index.js";
 
 const FIRE = instrumentId("FIRE/USD", "fire");
+/** Events per market-data frame, in the gateway's config and in the floor's frames. */
+const FRAME_EVENTS = 1000;
 const BATCH = 8_000;
 const HIGH_WATER = 200_000;
+/** Events per second the firehose emits; 0 (default) emits as fast as the gateway drains them. */
+const RATE = Number(process.env.BENCH_FIREHOSE_RATE ?? 0);
+/** The gateway's audit store: "none" (default) or "embedded" (PostgreSQL). */
+const AUDIT = process.env.BENCH_AUDIT ?? "none";
+
+/** Nanoseconds since the epoch from the high-resolution timer (comparable across processes on one machine). */
+function epochNs(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+}
 
 const fireCapabilities: VenueCapabilities = {
   orderTypes: [],
@@ -48,7 +64,10 @@ const fireCapabilities: VenueCapabilities = {
 
 let gatewayRef: Gateway | undefined;
 
-/** Emits trades in batches of 2000 per event-loop turn while the gateway's subscriber queues are short. */
+/**
+ * Emits trades in batches of BATCH per event-loop turn while the gateway's subscriber queues are short, or at
+ * BENCH_FIREHOSE_RATE events per second.
+ */
 class FirehoseAdapter implements ExchangeAdapter {
   readonly kind = "firehose";
   readonly capabilities = fireCapabilities;
@@ -94,16 +113,32 @@ class FirehoseAdapter implements ExchangeAdapter {
   async subscribe(s: MarketSubscription): Promise<void> {
     if (s.channel !== "trades" || this.running) return;
     this.running = true;
+    const emit = (n: number) => {
+      // Stamped with the wall clock at sub-microsecond resolution, so a client process can measure the delay.
+      const now = epochNs();
+      for (let i = 0; i < n; i++) {
+        const t = this.trades[this.seq++ & 63]!;
+        this.context.sink.onMarketEvent({ ...t, tsEventNs: now, tsRecvNs: now });
+      }
+    };
+    if (RATE > 0) {
+      // Paced: RATE events per second in, emitted every millisecond or so as they fall due.
+      const t0 = performance.now();
+      let sent = 0;
+      const pump = () => {
+        if (!this.running) return;
+        const due = Math.floor(((performance.now() - t0) / 1000) * RATE) - sent;
+        if (due > 0 && (gatewayRef?.marketData.subscriberCount() ?? 0) > 0) emit(due);
+        sent += Math.max(0, due);
+        setTimeout(pump, 1);
+      };
+      setTimeout(pump, 1);
+      return;
+    }
     const pump = () => {
       if (!this.running) return;
       const depth = gatewayRef?.marketData.queueDepth() ?? 0;
-      if (depth < HIGH_WATER && (gatewayRef?.marketData.subscriberCount() ?? 0) > 0) {
-        const now = this.context.clock.now();
-        for (let i = 0; i < BATCH; i++) {
-          const t = this.trades[this.seq++ & 63]!;
-          this.context.sink.onMarketEvent({ ...t, tsEventNs: now, tsRecvNs: now });
-        }
-      }
+      if (depth < HIGH_WATER && (gatewayRef?.marketData.subscriberCount() ?? 0) > 0) emit(BATCH);
       setImmediate(pump);
     };
     setImmediate(pump);
@@ -170,7 +205,16 @@ async function main(): Promise<void> {
       },
       accounts: { main: { venue: "sim" } },
       strategies: { bench: { token: BENCH_TOKEN } },
-      marketData: { frameMaxEvents: 1000, queueMaxEvents: 1_000_000 },
+      marketData: { frameMaxEvents: FRAME_EVENTS, queueMaxEvents: 1_000_000 },
+      // "none" by default: the fan-out and the bare order path without the Postgres write-ahead;
+      // BENCH_AUDIT=embedded measures the durable path (an embedded PostgreSQL, fsync on).
+      storage:
+        AUDIT === "embedded"
+          ? {
+              mode: "embedded",
+              dataDir: join(dirname(fileURLToPath(import.meta.url)), "data", "gateway-grpc-postgres"),
+            }
+          : { mode: "none" },
     },
     { env: {}, file: "bench" },
   );
@@ -182,6 +226,47 @@ async function main(): Promise<void> {
   floor.addService(
     { getStatus: pb.AdminServiceService.getStatus },
     { getStatus: (_call: unknown, cb: (e: null, r: pb.GetStatusResponse) => void) => cb(null, emptyStatus) },
+  );
+  // The fan-out floor: grpc-js alone streaming one pre-encoded frame of FRAME_EVENTS trades over and over to
+  // each subscriber, as fast as its flow control lets it (no bus, no per-subscriber queue, no encoding).
+  const frame = Buffer.from(
+    pb.SubscribeResponse.encode({
+      frame: {
+        frameSequence: 1n,
+        events: Array.from({ length: FRAME_EVENTS }, (_, i) =>
+          marketEventToProto({
+            type: "trade",
+            instrument: FIRE,
+            price: Decimal.parse(`${100 + (i % 10)}.${String(i % 64).padStart(2, "0")}`),
+            size: Decimal.parse(`0.${String((i % 64) + 1).padStart(3, "0")}`),
+            aggressor: i % 2 === 0 ? "buy" : "sell",
+            tradeId: `t${i % 64}`,
+            tsEventNs: 0n,
+            tsRecvNs: 0n,
+          }),
+        ),
+        droppedEvents: 0n,
+      },
+    }).finish(),
+  );
+  floor.addService(
+    { subscribe: { ...pb.MarketDataServiceService.subscribe, responseSerialize: (b: Buffer) => b } },
+    {
+      subscribe: (call: ServerWritableStream<unknown, Buffer>) => {
+        let open = true;
+        call.on("cancelled", () => {
+          open = false;
+        });
+        call.on("error", () => {
+          open = false;
+        });
+        const pump = () => {
+          while (open && call.write(frame));
+          if (open) call.once("drain", pump);
+        };
+        pump();
+      },
+    },
   );
   const floorPort = await new Promise<number>((resolve, reject) =>
     floor.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, port) =>

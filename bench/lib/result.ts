@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, release, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -26,9 +26,18 @@ export interface BenchResult {
     readonly cores: number;
     readonly memoryGiB: number;
     readonly node: string;
+    readonly os?: string;
+    /** 1-minute load average when the result was written (other work skews every figure). */
+    readonly loadAverage?: number;
   };
   readonly figures: Readonly<Record<string, Figure>>;
   readonly notes?: readonly string[];
+  /** How the figures were measured, in a sentence or two (rendered above the table). */
+  readonly howMeasured?: string;
+  /** Versions of what was measured besides Node (peers, Python, libraries). */
+  readonly versions?: Readonly<Record<string, string>>;
+  /** The bench file that wrote this result, when it is not `<name>.bench.ts`. */
+  readonly source?: string;
 }
 
 export function machine(): BenchResult["machine"] {
@@ -37,6 +46,8 @@ export function machine(): BenchResult["machine"] {
     cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
+    os: `${process.platform} ${release()}`,
+    loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };
 }
 
