@@ -68,7 +68,16 @@ const tables = readdirSync(lake).filter((t) => !t.startsWith(".") && !t.startsWi
 const appendedRows = (QUOTES + 2 * FILLS) / 10;
 if (APPEND_RUNS > 0) {
   const incMarker = join(incLake, ".complete");
-  if (!existsSync(incMarker) || readFileSync(incMarker, "utf8") !== params) {
+  // the kept aggregates must be of the version the main lake's were just built with
+  const version = (dir: string) =>
+    existsSync(join(dir, "manifest.json"))
+      ? JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")).version
+      : -1;
+  if (
+    !existsSync(incMarker) ||
+    readFileSync(incMarker, "utf8") !== params ||
+    version(join(incLake, "_aggregates.first-9-days")) !== version(join(lake, "_aggregates"))
+  ) {
     rmSync(incLake, { recursive: true, force: true });
     for (const t of tables) {
       mkdirSync(join(incLake, t), { recursive: true });

@@ -23,9 +23,13 @@ export type { SegmentLogSourceOptions } from "./ingest/segment-log-source.js";
 export { ingestAudit } from "./ingest/audit-export.js";
 export type { AuditIngestOptions, AuditIngestResult } from "./ingest/audit-export.js";
 
+// aggregates: per-day tables derived at ingest, read by reports instead of every raw row
+export { buildAggregates } from "./aggregates/build-aggregates.js";
+export type { BuildAggregatesOptions, BuildAggregatesResult } from "./aggregates/build-aggregates.js";
+
 // metrics
 export { computeMetrics } from "./metrics/compute-metrics.js";
-export type { MetricsOptions, TimeInput } from "./metrics/options.js";
+export type { MetricsOptions, MetricsPlan, TimeInput } from "./metrics/options.js";
 export { drawdown, percentile, returnStats, sampleStdev, simpleReturns } from "./metrics/return-stats.js";
 export type { Drawdown, ReturnStats, ReturnStatsOptions } from "./metrics/return-stats.js";
 export type {

@@ -1,7 +1,8 @@
 import { isOpenfloorError } from "@openfloor/core";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { buildAggregates } from "../aggregates/build-aggregates.js";
 import { ingestAudit } from "../ingest/audit-export.js";
-import { ingest } from "../ingest/ingest.js";
+import { ingest, rebuildAggregates } from "../ingest/ingest.js";
 import { kafkaSource } from "../ingest/kafka-source.js";
 import { segmentLogSource } from "../ingest/segment-log-source.js";
 import type { MonitorSource } from "../monitor/live-sources.js";
@@ -35,6 +36,7 @@ interface IngestFlags {
   audit?: string;
   sourceId?: string;
   batchRows?: number;
+  aggregates: boolean;
 }
 
 async function ingestCommand(o: IngestFlags): Promise<void> {
@@ -52,6 +54,7 @@ async function ingestCommand(o: IngestFlags): Promise<void> {
         ...(o.sourceId === undefined ? {} : { id: o.sourceId }),
       }),
       ...(o.batchRows === undefined ? {} : { batchRows: o.batchRows }),
+      aggregates: false,
     });
     out(`kafka: ${r.records} records (${r.rejected} rejected) into ${r.parts.length} parts of ${o.lake}`);
   }
@@ -60,19 +63,45 @@ async function ingestCommand(o: IngestFlags): Promise<void> {
       lake: o.lake,
       source: segmentLogSource({ dir: o.log, ...(o.sourceId === undefined ? {} : { id: o.sourceId }) }),
       ...(o.batchRows === undefined ? {} : { batchRows: o.batchRows }),
+      aggregates: false,
     });
     out(
       `log ${o.log}: ${r.records} records (${r.rejected} rejected) into ${r.parts.length} parts of ${o.lake}`,
     );
   }
   if (o.audit !== undefined) {
-    const r = await ingestAudit({ lake: o.lake, database: o.audit });
+    const r = await ingestAudit({ lake: o.lake, database: o.audit, aggregates: false });
     const rows =
       Object.entries(r.rows)
         .map(([t, n]) => `${n} ${t}`)
         .join(", ") || "nothing new";
     out(`audit store: ${rows} (${r.rejected} rejected)`);
   }
+  if (o.aggregates) {
+    const { aggregates, aggregatesError } = await rebuildAggregates(o.lake, true);
+    if (aggregatesError !== undefined) {
+      // what was ingested is committed; reports read the raw parts (and name the problem) meanwhile
+      process.stderr.write(
+        `warning [${aggregatesError.code}]: aggregates not rebuilt: ${aggregatesError.message}\n`,
+      );
+      process.exitCode = 2;
+    } else if (aggregates?.built) {
+      out(`aggregates: ${aggregates.strategies} strategies in ${(aggregates.ms / 1000).toFixed(1)} s`);
+    }
+  }
+}
+
+async function aggregatesCommand(o: { lake: string; force: boolean; threads?: number }): Promise<void> {
+  const r = await buildAggregates({
+    lake: o.lake,
+    force: o.force,
+    ...(o.threads === undefined ? {} : { threads: o.threads }),
+  });
+  out(
+    r.built
+      ? `aggregates: ${r.strategies} strategies in ${(r.ms / 1000).toFixed(1)} s`
+      : "aggregates: current, nothing to do",
+  );
 }
 
 interface ReportFlags {
@@ -87,6 +116,7 @@ interface ReportFlags {
   capital?: string;
   decisionPrice?: string;
   threads?: number;
+  aggregates: boolean;
 }
 
 async function reportCommand(o: ReportFlags): Promise<void> {
@@ -102,6 +132,10 @@ async function reportCommand(o: ReportFlags): Promise<void> {
     ...(o.capital === undefined ? {} : { capital: o.capital }),
     ...(o.decisionPrice === undefined ? {} : { decisionPriceName: o.decisionPrice }),
     ...(o.threads === undefined ? {} : { threads: o.threads }),
+    useAggregates: o.aggregates,
+    onPlan: (p) => {
+      if (p.source === "lake" && o.aggregates) out(`note: computed from the raw lake parts: ${p.reason}`);
+    },
   });
   out(`report: ${r.html}\nnumbers: ${r.json}`);
   out(
@@ -158,7 +192,7 @@ async function monitorCommand(o: MonitorFlags): Promise<void> {
 }
 
 /**
- * Adds `ingest`, `report`, `tax-lots`, `monitor` and `synthetic` to a commander program (the SDK's
+ * Adds `ingest`, `aggregates`, `report`, `tax-lots`, `monitor` and `synthetic` to a commander program (the SDK's
  * `openfloor` CLI mounts them so users run `openfloor report …` and `openfloor monitor …`).
  * @example registerAnalyticsCommands(new Command("openfloor")).parseAsync()
  */
@@ -173,7 +207,15 @@ export function registerAnalyticsCommands(program: Command): Command {
     .option("--audit <url>", "Postgres URL of the audit store (orders, order events, fills)")
     .option("--source-id <id>", "checkpoint name of the Kafka or log source")
     .option("--batch-rows <n>", "rows per Parquet batch", int)
+    .option("--no-aggregates", "do not rebuild the per-day aggregates reports read")
     .action(ingestCommand);
+  program
+    .command("aggregates")
+    .description("rebuild the per-day aggregates reports read (ingest does it; skipped when current)")
+    .requiredOption("--lake <dir>", "lake directory")
+    .option("--force", "rebuild even when current", false)
+    .option("--threads <n>", "DuckDB threads", int)
+    .action(aggregatesCommand);
   program
     .command("report")
     .description("self-contained HTML report (and JSON) of a strategy over a period")
@@ -188,6 +230,7 @@ export function registerAnalyticsCommands(program: Command): Command {
     .option("--capital <amount>", "capital returns are measured on (default: peak position value)")
     .option("--decision-price <name>", "strategy record holding decision prices", "decision_price")
     .option("--threads <n>", "DuckDB threads", int)
+    .option("--no-aggregates", "compute from the raw lake only (same numbers, slower)")
     .action(reportCommand);
   program
     .command("tax-lots")
@@ -240,6 +283,7 @@ export function registerAnalyticsCommands(program: Command): Command {
     .action(async (o: { lake: string; quotes: number; fills: number; days: number }) => {
       const counts = await generateSyntheticLake(o);
       out(`${JSON.stringify(counts)} written to ${o.lake}; strategy "bench" from 2024-03-01`);
+      await aggregatesCommand({ lake: o.lake, force: true });
     });
   return program;
 }

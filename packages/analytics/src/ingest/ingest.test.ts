@@ -1,7 +1,7 @@
 import { copyFile, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RECORD_HEADERS } from "@openfloor/core";
+import { decodeRecords, encodeMarketDataBatch, type pb, RECORD_HEADERS } from "@openfloor/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readCheckpoint } from "../lake/checkpoint.js";
 import { listParts } from "../lake/lake-files.js";
@@ -139,6 +139,43 @@ describe("ingest into the Parquet lake", () => {
       expect((await s.rows("SELECT * FROM fill")).length).toBe(1);
     } finally {
       s.close();
+    }
+  });
+
+  it("expands a market-data batch record into its events, setting aside only a bad one", async () => {
+    const batchLake = await mkdtemp(join(tmpdir(), "of-ingest-batch-"));
+    const event = (bid: string, iso: string) => {
+      const q = quoteRecord("ETH/USDT:sim", bid, "2001", ns(iso));
+      return decodeRecords(q.headers, q.value)[0]!.value as pb.MarketEvent;
+    };
+    const batch = encodeMarketDataBatch(
+      "quote",
+      [
+        event("1999", "2024-02-02T00:00:00.000Z"),
+        event("1999.0000000001", "2024-02-02T00:00:00.001Z"),
+        event("2000", "2024-02-02T00:00:00.002Z"),
+      ],
+      Date.parse("2024-02-02T00:00:00.002Z"),
+    );
+    try {
+      const result = await ingest({
+        lake: batchLake,
+        source: iterableSource("batches", () => [asSourceRecord(batch)]),
+      });
+      expect(result).toMatchObject({ records: 1, events: 3, rejected: 1, rows: { quote: 2, _rejected: 1 } });
+      const s = await LakeSession.open(batchLake);
+      try {
+        expect(await s.rows("SELECT bid_price::VARCHAR AS bid FROM quote ORDER BY ts_event_ns")).toEqual([
+          { bid: "1999.000000000" },
+          { bid: "2000.000000000" },
+        ]);
+        const [rej] = await s.rows<{ reason: string }>("SELECT reason FROM rejected");
+        expect(rej!.reason).toMatch(/^event 2 of 3: precision: bid_price = 1999.0000000001/);
+      } finally {
+        s.close();
+      }
+    } finally {
+      await rm(batchLake, { recursive: true, force: true });
     }
   });
 

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { decodeRecord, RECORD_HEADERS } from "@openfloor/core";
+import { type DecodedRecord, decodeRecords, RECORD_HEADERS } from "@openfloor/core";
+import { type BuildAggregatesResult, buildAggregates } from "../aggregates/build-aggregates.js";
 import { AnalyticsError, invalidArgument } from "../errors.js";
 import { type Checkpoint, readCheckpoint, writeCheckpoint } from "../lake/checkpoint.js";
 import { flattenRecord, type LakeRow, PrecisionProblem } from "../lake/flatten.js";
@@ -19,6 +20,11 @@ export interface IngestOptions {
   readonly batchRows?: number;
   /** Called after each committed batch (for progress output). Default: nothing. */
   readonly onBatch?: (progress: { readonly records: number; readonly parts: number }) => void;
+  /**
+   * Rebuild the lake's per-day aggregates (`buildAggregates`) after the run, so reports read them
+   * instead of every raw row. Skipped when nothing changed. Default true.
+   */
+  readonly aggregates?: boolean;
 }
 
 /** What one `ingest` run added to the lake. */
@@ -26,7 +32,9 @@ export interface IngestResult {
   readonly sourceId: string;
   /** Records read from the source in this run. */
   readonly records: number;
-  /** Records set aside in `_rejected` (undecodable, unknown kind, too precise), with the reason. */
+  /** Events they carried: a market-data batch record carries many (see core's `decodeRecords`). */
+  readonly events: number;
+  /** Records or events set aside in `_rejected` (undecodable, unknown kind, too precise), with the reason. */
   readonly rejected: number;
   /** Rows written per table. */
   readonly rows: Partial<Record<LakeTableName, number>>;
@@ -34,6 +42,36 @@ export interface IngestResult {
   /** Files of an earlier run that stopped before its checkpoint, removed before reading. */
   readonly removedUncommitted: readonly string[];
   readonly checkpoint: Checkpoint | undefined;
+  /** The aggregates rebuilt after the run; undefined when turned off or failed. */
+  readonly aggregates: BuildAggregatesResult | undefined;
+  /**
+   * Why the aggregates could not be rebuilt (e.g. a corrupt part), when they could not: what was
+   * ingested stays committed, and reports read the raw parts (and name the problem) until a rebuild works.
+   */
+  readonly aggregatesError: AnalyticsError | undefined;
+}
+
+/** The aggregates after an ingest run; a failure is returned, never thrown (the run is committed). */
+export async function rebuildAggregates(
+  lake: string,
+  enabled: boolean | undefined,
+): Promise<{ aggregates: BuildAggregatesResult | undefined; aggregatesError: AnalyticsError | undefined }> {
+  if (enabled === false) return { aggregates: undefined, aggregatesError: undefined };
+  try {
+    return { aggregates: await buildAggregates({ lake }), aggregatesError: undefined };
+  } catch (e) {
+    const error =
+      e instanceof AnalyticsError
+        ? e
+        : new AnalyticsError(
+            "WRITE_FAILED",
+            `cannot build the aggregates of ${lake}: ${(e as Error).message}`,
+            {
+              cause: e,
+            },
+          );
+    return { aggregates: undefined, aggregatesError: error };
+  }
 }
 
 /**
@@ -58,6 +96,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
     const rows: Partial<Record<LakeTableName, number>> = {};
     const parts: WrittenPart[] = [];
     let records = 0;
+    let events = 0;
     let rejected = 0;
     let total = checkpoint?.records ?? 0;
     const commit = async (w: LakeWriter) => {
@@ -82,14 +121,34 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
         records++;
         total++;
         uncommitted++;
-        let out: LakeRow[];
+        let decoded: DecodedRecord[];
         try {
-          out = flattenRecord(decodeRecord(record.headers, record.value), record.timestampMs);
+          decoded = decodeRecords(record.headers, record.value);
         } catch (e) {
+          decoded = [];
           rejected++;
-          out = [rejectedRow(sourceId, record, e)];
+          const row = rejectedRow(sourceId, record, e);
+          if (!writer.appendSync(row)) await writer.append(row);
         }
-        for (const row of out) if (!writer.appendSync(row)) await writer.append(row);
+        events += decoded.length;
+        // a market-data batch record carries many events: each becomes its rows, or is set aside alone
+        for (let i = 0; i < decoded.length; i++) {
+          let out: LakeRow[];
+          try {
+            out = flattenRecord(decoded[i]!, record.timestampMs);
+          } catch (e) {
+            rejected++;
+            out = [
+              rejectedRow(
+                sourceId,
+                record,
+                e,
+                decoded.length > 1 ? `event ${i + 1} of ${decoded.length}: ` : "",
+              ),
+            ];
+          }
+          for (const row of out) if (!writer.appendSync(row)) await writer.append(row);
+        }
         if (writer.pendingRows >= batchRows) {
           await commit(writer);
           uncommitted = 0;
@@ -107,7 +166,19 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
       );
     }
     if (uncommitted > 0) await commit(writer);
-    return { sourceId, records, rejected, rows, parts, removedUncommitted, checkpoint };
+    const { aggregates, aggregatesError } = await rebuildAggregates(options.lake, options.aggregates);
+    return {
+      sourceId,
+      records,
+      events,
+      rejected,
+      rows,
+      parts,
+      removedUncommitted,
+      checkpoint,
+      aggregates,
+      aggregatesError,
+    };
   } finally {
     writer?.close();
     await options.source.close?.();
@@ -115,11 +186,12 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   }
 }
 
-function rejectedRow(sourceId: string, r: SourceRecord, e: unknown): LakeRow {
+function rejectedRow(sourceId: string, r: SourceRecord, e: unknown, where = ""): LakeRow {
   const reason =
-    e instanceof PrecisionProblem
+    where +
+    (e instanceof PrecisionProblem
       ? `precision: ${e.message}`
-      : `${(e as { code?: string }).code ?? "error"}: ${(e as Error).message}`;
+      : `${(e as { code?: string }).code ?? "error"}: ${(e as Error).message}`);
   const key =
     r.key === undefined ? "" : typeof r.key === "string" ? r.key : Buffer.from(r.key).toString("utf8");
   return {

@@ -133,7 +133,7 @@ export class LakeSession {
 }
 
 /** Parts the checkpoints commit: no temporaries, no batch at or past its source's `nextBatch`. */
-async function committedParts(lake: string): Promise<PartFile[]> {
+export async function committedParts(lake: string): Promise<PartFile[]> {
   const parts = await listParts(lake);
   const next = new Map<string, number | undefined>();
   for (const p of parts) {

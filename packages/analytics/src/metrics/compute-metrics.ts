@@ -5,6 +5,7 @@ import { LAKE_TABLES, type LakeTableName, TABLE_NAMES } from "../lake/schema.js"
 import { sqlString } from "../sql.js";
 import { divideExact, type Exact, exact, exactNumber, exactText, maxExact } from "./exact.js";
 import { decisionSlippage, orderStats, prepareOrders, quoteJoins, type SlippageRow } from "./execution.js";
+import { AggregateReader } from "./from-aggregates.js";
 import { internals } from "./internals.js";
 import { type MetricsContext, type MetricsOptions, resolveOptions } from "./options.js";
 import {
@@ -82,14 +83,22 @@ export async function computeMetrics(options: MetricsOptions): Promise<StrategyM
 
 async function compute(s: LakeSession, ctx: MetricsContext): Promise<StrategyMetrics> {
   const timed = timer(ctx);
-  const instruments = await timed("fills", () => prepareFills(s, ctx));
-  const inPeriod = instruments.length === 0 ? 0 : await fillsInPeriod(s, ctx);
-  const grid = instruments.length === 0 ? [] : await timed("pnl", () => gridState(s, ctx, instruments));
+  const opened = ctx.useAggregates
+    ? await timed("aggregates", () => AggregateReader.open(s, ctx))
+    : "not asked for";
+  const agg = typeof opened === "string" ? undefined : opened;
+  ctx.onPlan?.(agg === undefined ? { source: "lake", reason: opened as string } : { source: "aggregates" });
+  const instruments = await timed("fills", () => (agg ? agg.prepare() : prepareFills(s, ctx)));
+  const inPeriod = instruments.length === 0 ? 0 : await (agg ? agg.fillsInPeriod() : fillsInPeriod(s, ctx));
+  const grid =
+    instruments.length === 0
+      ? []
+      : await timed("pnl", () => (agg ? agg.gridState() : gridState(s, ctx, instruments)));
   const carried = grid.some((g) => g.k === 0 && D(g.pos) !== 0n);
   if (inPeriod === 0 && !carried) await explainEmpty(s, ctx);
 
   const warnings: string[] = [];
-  const noQuotes = await instrumentsWithoutQuotes(s);
+  const noQuotes = await (agg ? agg.instrumentsWithoutQuotes() : instrumentsWithoutQuotes(s));
   for (const i of noQuotes) {
     warnings.push(
       `no quotes for ${i} in the period: its marks are the last fill price, and slippage against the arrival mid and markouts leave it out`,
@@ -110,7 +119,7 @@ async function compute(s: LakeSession, ctx: MetricsContext): Promise<StrategyMet
     (byK.get(k) ?? []).reduce((acc, g) => acc + D(f(g)), 0n);
 
   const net = (k: number) => sum(k, (g) => g.mtm) - sum(k, (g) => g.fees);
-  const peak = D(await peakPositionValue(s, ctx));
+  const peak = D(await (agg ? agg.peakPositionValue() : peakPositionValue(s, ctx)));
   const startExposure = sum(0, (g) => g.gross_exposure);
   const defaultCapital = maxExact(peak, startExposure);
   const capital = ctx.capital ?? defaultCapital;
@@ -175,7 +184,7 @@ async function compute(s: LakeSession, ctx: MetricsContext): Promise<StrategyMet
       };
     });
 
-  const trips = await timed("round-trips", () => roundTrips(s, ctx));
+  const trips = await timed("round-trips", () => (agg ? agg.roundTrips() : roundTrips(s, ctx)));
   const tripCount = Number(trips.trips);
   const wins = Number(trips.wins);
   const losses = Number(trips.losses);
@@ -194,9 +203,9 @@ async function compute(s: LakeSession, ctx: MetricsContext): Promise<StrategyMet
     if ((byK.get(k) ?? []).some((r) => D(r.pos) !== 0n)) inMarket++;
   }
 
-  await timed("orders", () => prepareOrders(s, ctx, instruments));
-  const orders = await timed("latency", () => orderStats(s));
-  const joined = await timed("quotes", () => quoteJoins(s, ctx, instruments));
+  if (!agg) await timed("orders", () => prepareOrders(s, ctx, instruments));
+  const orders = await timed("latency", () => (agg ? agg.orderStats() : orderStats(s)));
+  const joined = await timed("quotes", () => (agg ? agg.quoteJoins() : quoteJoins(s, ctx, instruments)));
   const slip = (r: SlippageRow): Slippage => {
     const cost = r.cost === null ? null : D(r.cost);
     const notional = D(r.notional);
@@ -207,10 +216,10 @@ async function compute(s: LakeSession, ctx: MetricsContext): Promise<StrategyMet
     };
   };
   const slippageVsArrival = slip(joined.arrival);
-  const slippageVsDecision = slip(await decisionSlippage(s));
+  const slippageVsDecision = slip(await (agg ? agg.decisionSlippage() : decisionSlippage(s)));
   const marks = joined.markouts;
-  const series = await timed("internals", () => internals(s, ctx));
-  warnings.push(...(await dataWarnings(s, ctx, instruments)));
+  const series = await timed("internals", () => internals(s, ctx, agg));
+  warnings.push(...(await dataWarnings(s, ctx, instruments, agg)));
 
   const latency = (l: {
     count: number;
@@ -361,6 +370,7 @@ async function dataWarnings(
   s: LakeSession,
   ctx: MetricsContext,
   instruments: readonly string[],
+  agg: AggregateReader | undefined,
 ): Promise<string[]> {
   const out: string[] = [];
   const [rej] = await s.rows<{ n: string; fills: string }>(`
@@ -377,10 +387,12 @@ async function dataWarnings(
       `instruments are quoted in ${[...quoteCcy].sort().join(", ")}: totals add amounts of different currencies`,
     );
   }
-  const fees = await s.rows<{ instrument: string; fee_currency: string }>(
-    `SELECT DISTINCT ins.instrument, fee_currency FROM sf JOIN ins USING (iid)
-     WHERE ts >= ${big(ctx.fromNs)} AND fee_currency <> '' AND fee <> 0 ORDER BY 1, 2`,
-  );
+  const fees = agg
+    ? await agg.feeCurrencies()
+    : await s.rows<{ instrument: string; fee_currency: string }>(
+        `SELECT DISTINCT ins.instrument, fee_currency FROM sf JOIN ins USING (iid)
+         WHERE ts >= ${big(ctx.fromNs)} AND fee_currency <> '' AND fee <> 0 ORDER BY 1, 2`,
+      );
   for (const f of fees) {
     if (f.fee_currency !== quoteCurrency(f.instrument)) {
       out.push(
@@ -388,11 +400,17 @@ async function dataWarnings(
       );
     }
   }
-  const [early] = await s.rows<{ n: string }>(`
-    SELECT count(*)::VARCHAR AS n FROM sf ANTI JOIN so USING (oh) WHERE sf.ts >= ${big(ctx.fromNs)}`);
-  if (Number(early?.n ?? 0) > 0) {
+  const early = agg
+    ? await agg.fillsOfEarlierOrders()
+    : Number(
+        (
+          await s.rows<{ n: string }>(`
+            SELECT count(*)::VARCHAR AS n FROM sf ANTI JOIN so USING (oh) WHERE sf.ts >= ${big(ctx.fromNs)}`)
+        )[0]?.n ?? 0,
+      );
+  if (early > 0) {
     out.push(
-      `${early!.n} fills belong to orders with no recorded creation in the period: slippage and latency leave them out`,
+      `${early} fills belong to orders with no recorded creation in the period: slippage and latency leave them out`,
     );
   }
   return out;

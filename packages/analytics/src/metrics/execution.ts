@@ -17,6 +17,8 @@ export async function prepareOrders(
   s: LakeSession,
   ctx: MetricsContext,
   instruments: readonly string[],
+  /** Build `fo` too (the aggregates group fills per order themselves). */
+  periodFills = true,
 ): Promise<void> {
   const strategy = sqlString(ctx.strategy);
   const created = `strategy_id = ${strategy} AND created_ns >= ${big(ctx.fromNs)} AND created_ns < ${big(ctx.toNs)}`;
@@ -48,9 +50,11 @@ export async function prepareOrders(
         WHERE strategy_id = ${strategy} AND kind = 'accepted' AND ts_ns >= ${big(ctx.fromNs)} GROUP BY 1) a
       WHERE so.oh = a.oh`);
   }
-  await s.run(`CREATE OR REPLACE TEMP TABLE fo AS
-    SELECT oh, min(ts) AS first_fill, sum(quantity) AS filled, sum(sq * price) AS sqp, sum(sq) AS ssq, count(*) AS n
-    FROM sf WHERE ts >= ${big(ctx.fromNs)} GROUP BY oh`);
+  if (periodFills) {
+    await s.run(`CREATE OR REPLACE TEMP TABLE fo AS
+      SELECT oh, min(ts) AS first_fill, sum(quantity) AS filled, sum(sq * price) AS sqp, sum(sq) AS ssq, count(*) AS n
+      FROM sf WHERE ts >= ${big(ctx.fromNs)} GROUP BY oh`);
+  }
   await decisionPrices(s, ctx);
 }
 

@@ -1,5 +1,6 @@
 import type { LakeSession } from "../lake/lake-session.js";
 import { sqlString, sqlStringList } from "../sql.js";
+import type { AggregateReader } from "./from-aggregates.js";
 import type { MetricsContext } from "./options.js";
 import { big } from "./pnl.js";
 import type { InternalSeries } from "./types.js";
@@ -9,7 +10,11 @@ import type { InternalSeries } from "./types.js";
  * (the last value in each time bucket), and joined as of each fill's time (the last value recorded at
  * or before the fill) to compare the value at buys and at sells.
  */
-export async function internals(s: LakeSession, ctx: MetricsContext): Promise<InternalSeries[]> {
+export async function internals(
+  s: LakeSession,
+  ctx: MetricsContext,
+  agg?: AggregateReader,
+): Promise<InternalSeries[]> {
   const base = `strategy_record WHERE strategy_id = ${sqlString(ctx.strategy)} AND value_kind = 'number' AND number IS NOT NULL`;
   const names = await s.rows<{ name: string; n: string }>(`
     SELECT name, count(*)::VARCHAR AS n FROM ${base} AND ts_ns >= ${big(ctx.fromNs)} AND ts_ns < ${big(ctx.toNs)}
@@ -22,7 +27,9 @@ export async function internals(s: LakeSession, ctx: MetricsContext): Promise<In
     FROM ${base} AND name IN (SELECT unnest(${list})) AND ts_ns >= ${big(ctx.fromNs)} AND ts_ns < ${big(ctx.toNs)}
     GROUP BY name, floor((ts_ns - ${big(ctx.fromNs)})::DOUBLE / ${span} * ${ctx.chartPoints})
     ORDER BY name, ms`);
-  const atFills = await s.rows<{ name: string; n: string; buys: number | null; sells: number | null }>(`
+  const atFills = agg
+    ? await agg.internalsAtFills(names.map((n) => n.name))
+    : await s.rows<{ name: string; n: string; buys: number | null; sells: number | null }>(`
     WITH p AS (
       SELECT f.ts, f.buy, n.name FROM (SELECT ts, buy FROM sf WHERE ts >= ${big(ctx.fromNs)}) f
       CROSS JOIN (SELECT unnest(${list}) AS name) n),

@@ -40,9 +40,21 @@ export interface MetricsOptions {
   readonly threads?: number;
   /** DuckDB memory limit, e.g. "8GB". Default: DuckDB's (80% of RAM). */
   readonly memoryLimit?: string;
-  /** Called with each phase's duration in ms (fills, pnl, round-trips, orders, latency, quotes, internals). Default: none. */
+  /** Called with each phase's duration in ms (aggregates, fills, pnl, round-trips, orders, latency, quotes, internals). Default: none. */
   readonly onTiming?: (phase: string, ms: number) => void;
+  /**
+   * Read the lake's per-day aggregates (see `buildAggregates`) when they are current and can serve the
+   * request exactly; false always reads the raw parts. Both give the same numbers. Default true.
+   */
+  readonly useAggregates?: boolean;
+  /** Called once with where the numbers come from: the aggregates, or the raw lake and why. Default: none. */
+  readonly onPlan?: (plan: MetricsPlan) => void;
 }
+
+/** Where `computeMetrics` read from: the aggregates, or the raw lake (with the reason). */
+export type MetricsPlan =
+  | { readonly source: "aggregates" }
+  | { readonly source: "lake"; readonly reason: string };
 
 /** The options resolved, times in ns. */
 export interface MetricsContext {
@@ -63,6 +75,8 @@ export interface MetricsContext {
   readonly threads: number | undefined;
   readonly memoryLimit: string | undefined;
   readonly onTiming: ((phase: string, ms: number) => void) | undefined;
+  readonly useAggregates: boolean;
+  readonly onPlan: ((plan: MetricsPlan) => void) | undefined;
 }
 
 export function toNs(t: TimeInput, option: string): bigint {
@@ -127,5 +141,7 @@ export function resolveOptions(o: MetricsOptions): MetricsContext {
     threads: o.threads,
     memoryLimit: o.memoryLimit,
     onTiming: o.onTiming,
+    useAggregates: o.useAggregates ?? true,
+    onPlan: o.onPlan,
   };
 }

@@ -39,9 +39,17 @@ export function withInstrumentIds(
  * - `sfc`: `sf` in time order per instrument with running sums: bought and sold quantity (`cb`, `cs`),
  *   cost of buys and proceeds of sells (`vb`, `vs`), fees (`cf`); position = cb − cs, cash = vs − vb.
  */
-export async function prepareFills(s: LakeSession, ctx: MetricsContext): Promise<string[]> {
+export async function prepareFills(
+  s: LakeSession,
+  ctx: MetricsContext,
+  /**
+   * Only the fills from `ns` on, their running sums continued from `carry` (a table of instrument,
+   * cb, cs, vb, vs, cf and n, the fills before): how the aggregates extend the days they already hold.
+   */
+  since?: { readonly ns: bigint; readonly carry: string },
+): Promise<string[]> {
   const strategy = sqlString(ctx.strategy);
-  const where = `strategy_id = ${strategy} AND ts_event_ns < ${big(ctx.toNs)}`;
+  const where = `strategy_id = ${strategy} AND ts_event_ns < ${big(ctx.toNs)}${since === undefined ? "" : ` AND ts_event_ns >= ${big(since.ns)}`}`;
   const tables = s.has("audit-fill") ? ["fill", "audit_fill"] : ["fill"];
   const created = `strategy_id = ${strategy} AND created_ns >= ${big(ctx.fromNs)} AND created_ns < ${big(ctx.toNs)}`;
   const sources = [
@@ -61,6 +69,7 @@ export async function prepareFills(s: LakeSession, ctx: MetricsContext): Promise
     );
     return [];
   }
+  const carried = (c: string) => (since === undefined ? "" : ` + coalesce(k.${c}, 0)`);
   const select = `hash(venue, fill_id) AS fh, hash(client_order_id) AS oh, side = 'buy' AS buy, price, quantity, fee,
     fee_currency, ts_event_ns AS ts`;
   const union = tables
@@ -99,9 +108,10 @@ export async function prepareFills(s: LakeSession, ctx: MetricsContext): Promise
              coalesce(sum(vs) OVER p, 0) AS vs, coalesce(sum(cf) OVER p, 0) AS cf, coalesce(sum(n) OVER p, 0) AS n
       FROM t WINDOW p AS (ORDER BY iid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
     SELECT r.iid, r.ts, r.oh, r.buy, r.price, r.quantity, r.sq, r.fee,
-           r.cb - base.cb AS cb, r.cs - base.cs AS cs, r.vb - base.vb AS vb, r.vs - base.vs AS vs, r.cf - base.cf AS cf,
-           r.seq - base.n AS seq
-    FROM r JOIN base USING (iid)`);
+           r.cb - base.cb${carried("cb")} AS cb, r.cs - base.cs${carried("cs")} AS cs, r.vb - base.vb${carried("vb")} AS vb,
+           r.vs - base.vs${carried("vs")} AS vs, r.cf - base.cf${carried("cf")} AS cf, r.seq - base.n${carried("n")} AS seq
+    FROM r JOIN base USING (iid)
+    ${since === undefined ? "" : `LEFT JOIN (SELECT ins.iid, k.* EXCLUDE (instrument) FROM ${since.carry} k JOIN ins USING (instrument)) k USING (iid)`}`);
   await s.run("SET preserve_insertion_order = false");
   return instruments;
 }
@@ -172,21 +182,36 @@ export async function gridState(
       last_value(mid IGNORE NULLS) OVER w AS qmid, last_value(last_price IGNORE NULLS) OVER w AS fmark,
       coalesce(notional, 0) AS notional, coalesce(fills, 0) AS fills
     FROM j WINDOW w AS (PARTITION BY iid ORDER BY k ROWS UNBOUNDED PRECEDING)`);
-  // cost of the first x units bought (or proceeds of the first x sold): the fill where the running
-  // quantity reaches x, plus the part of it below x
-  const firstUnits = (buy: boolean, x: string) => `
-    SELECT g.iid, g.k, f.${buy ? "vb" : "vs"} - (f.${buy ? "cb" : "cs"} - g.${x}) * f.price AS v
-    FROM gs g ASOF JOIN (SELECT iid, ${buy ? "cb" : "cs"}, ${buy ? "vb" : "vs"}, price FROM sfc WHERE ${buy ? "" : "NOT "}buy) f
-      ON g.iid = f.iid AND g.${x} <= f.${buy ? "cb" : "cs"}
-    WHERE g.${x} > 0 AND g.${buy ? "cb >= g.cs" : "cs > g.cb"}`;
   return s.rows<GridRow>(`
-    WITH fb AS (${firstUnits(true, "cs")}), fs AS (${firstUnits(false, "cb")}),
+    WITH fb AS (${firstUnitsSql(true, "gs", "k")}), fs AS (${firstUnitsSql(false, "gs", "k")}),
     m AS (
       SELECT g.*, coalesce(g.qmid, g.fmark::DECIMAL(38,10)) AS mark,
         CASE WHEN g.qmid IS NOT NULL THEN 'quote' WHEN g.fmark IS NOT NULL THEN 'fill' ELSE 'none' END AS mark_source,
         g.cb - g.cs AS pos, g.vs - g.vb AS cash,
         CASE WHEN g.cb >= g.cs THEN g.vs - coalesce(fb.v, 0) ELSE coalesce(fs.v, 0) - g.vb END AS rc
-      FROM gs g LEFT JOIN fb USING (iid, k) LEFT JOIN fs USING (iid, k)),
+      FROM gs g LEFT JOIN fb USING (iid, k) LEFT JOIN fs USING (iid, k))
+    ${GRID_SELECT}`);
+}
+
+/**
+ * Cost of the first x units bought (x = units sold, when long) or proceeds of the first x units sold
+ * (x = units bought, when short) at each row of \`table\` (columns iid, key, cb, cs): the fill of \`sfc\`
+ * where the running quantity reaches x, minus the part of it beyond x.
+ */
+export function firstUnitsSql(buy: boolean, table: string, key: string, lots = "sfc"): string {
+  const x = buy ? "cs" : "cb";
+  return `
+    SELECT g.iid, g.${key}, f.${buy ? "vb" : "vs"} - (f.${buy ? "cb" : "cs"} - g.${x}) * f.price AS v
+    FROM ${table} g ASOF JOIN (SELECT iid, ${buy ? "cb" : "cs"}, ${buy ? "vb" : "vs"}, price FROM ${lots} WHERE ${buy ? "" : "NOT "}buy) f
+      ON g.iid = f.iid AND g.${x} <= f.${buy ? "cb" : "cs"}
+    WHERE g.${x} > 0 AND g.${buy ? "cb >= g.cs" : "cs > g.cb"}`;
+}
+
+/**
+ * The grid rows from \`m\` (iid, instrument, k, pos, cash, fees, rc, mark, mark_source, notional,
+ * fills): PnL of each period as the change since the boundary before.
+ */
+export const GRID_SELECT = `,
     v AS (SELECT *, cash + pos * coalesce(mark, 0) AS mtm FROM m)
     SELECT instrument, k::INTEGER AS k, pos::VARCHAR AS pos, mark::VARCHAR AS mark, mark_source, mtm::VARCHAR AS mtm,
       fees::VARCHAR AS fees, rc::VARCHAR AS rc,
@@ -195,8 +220,7 @@ export async function gridState(
       (abs(pos) * coalesce(mark, 0))::VARCHAR AS gross_exposure, (pos * coalesce(mark, 0))::VARCHAR AS net_exposure,
       notional::VARCHAR AS notional, fills::VARCHAR AS fills
     FROM v WINDOW w2 AS (PARTITION BY iid ORDER BY k)
-    ORDER BY k, instrument`);
-}
+    ORDER BY k, instrument`;
 
 /** Instruments with no quote in the lookback window or the period. */
 export async function instrumentsWithoutQuotes(s: LakeSession): Promise<string[]> {

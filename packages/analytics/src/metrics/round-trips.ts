@@ -23,6 +23,21 @@ export interface RoundTripRow {
  */
 export async function roundTrips(s: LakeSession, ctx: MetricsContext): Promise<RoundTripRow> {
   const [row] = await s.rows<RoundTripRow>(`
+    ${closedTripsSql(ctx.fromNs)}
+    SELECT count(*)::VARCHAR AS trips,
+           count(*) FILTER (WHERE net > 0)::VARCHAR AS wins,
+           count(*) FILTER (WHERE net < 0)::VARCHAR AS losses,
+           sum(net) FILTER (WHERE net > 0)::VARCHAR AS win_sum,
+           sum(net) FILTER (WHERE net < 0)::VARCHAR AS loss_sum,
+           sum(net)::VARCHAR AS net_sum,
+           avg(ts - open_ts) / 1e6 AS holding_ms
+    FROM done`);
+  return row!;
+}
+
+/** CTEs ending in \`done\`: one row per round trip of \`sfc\` closed at or after \`fromNs\` (iid, ts, open_ts, net). */
+export function closedTripsSql(fromNs: bigint, seed?: string): string {
+  return `
     WITH x AS (
       SELECT iid, ts, seq, sq, price, fee, vs - vb AS cash, cf, cb - cs AS pos_after, cb - cs - sq AS pos_before
       FROM sfc),
@@ -34,23 +49,16 @@ export async function roundTrips(s: LakeSession, ctx: MetricsContext): Promise<R
         cash + sq * price AS cash_before, cash, pos_before * price AS close_part, cf, fee
       FROM x WHERE pos_before = 0 OR pos_after = 0 OR sign(pos_before) <> sign(pos_after)),
     ev AS (
-      -- one row per trip start (kind 0) and end (kind 1), with cash and fees at that point
+      -- one row per trip end (kind 1) and start (kind 2), with cash and fees at that point; a seed
+      -- row is the start of a trip still open before the first fill read
       SELECT iid, ts, seq, 1 AS kind, cash_before + close_part AS c, cf AS f FROM b WHERE flip
       UNION ALL SELECT iid, ts, seq, 2, cash_before + close_part, cf FROM b WHERE flip
       UNION ALL SELECT iid, ts, seq, 2, cash_before, cf - fee FROM b WHERE opens
-      UNION ALL SELECT iid, ts, seq, 1, cash, cf FROM b WHERE closes),
+      UNION ALL SELECT iid, ts, seq, 1, cash, cf FROM b WHERE closes
+      ${seed === undefined ? "" : `UNION ALL SELECT iid, ts, seq, kind, c, f FROM (${seed})`}),
     trips AS (
-      SELECT kind, ts, lag(ts) OVER w AS open_ts, lag(kind) OVER w AS prev_kind,
+      SELECT iid, kind, ts, lag(ts) OVER w AS open_ts, lag(kind) OVER w AS prev_kind,
              (c - lag(c) OVER w) - (f - lag(f) OVER w) AS net
       FROM ev WINDOW w AS (PARTITION BY iid ORDER BY seq, kind)),
-    done AS (SELECT * FROM trips WHERE kind = 1 AND prev_kind = 2 AND ts >= ${big(ctx.fromNs)})
-    SELECT count(*)::VARCHAR AS trips,
-           count(*) FILTER (WHERE net > 0)::VARCHAR AS wins,
-           count(*) FILTER (WHERE net < 0)::VARCHAR AS losses,
-           sum(net) FILTER (WHERE net > 0)::VARCHAR AS win_sum,
-           sum(net) FILTER (WHERE net < 0)::VARCHAR AS loss_sum,
-           sum(net)::VARCHAR AS net_sum,
-           avg(ts - open_ts) / 1e6 AS holding_ms
-    FROM done`);
-  return row!;
+    done AS (SELECT iid, ts, open_ts, net FROM trips WHERE kind = 1 AND prev_kind = 2 AND ts >= ${big(fromNs)})`;
 }

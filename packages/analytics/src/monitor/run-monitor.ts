@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Writable } from "node:stream";
-import { decodeRecord } from "@openfloor/core";
+import { decodeRecords } from "@openfloor/core";
 import { invalidArgument } from "../errors.js";
 import { liveRecords, type MonitorSource } from "./live-sources.js";
 import { type MonitorLimits, type MonitorSnapshot, MonitorState } from "./monitor-state.js";
@@ -125,13 +125,13 @@ export async function runMonitor(options: MonitorOptions): Promise<MonitorHandle
           signal: abort.signal,
         })) {
           if (abort.signal.aborted) break;
-          let decoded: ReturnType<typeof decodeRecord>;
+          let decoded: ReturnType<typeof decodeRecords>;
           try {
-            decoded = decodeRecord(r.headers, r.value);
+            decoded = decodeRecords(r.headers, r.value);
           } catch {
             continue;
           }
-          if (state.apply(decoded, r.timestampMs)) dirty = true;
+          for (const d of decoded) if (state.apply(d, r.timestampMs)) dirty = true;
           lastError = undefined;
         }
         if ("records" in options.source) return;
