@@ -55,10 +55,13 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const raw = (max - min) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
+  // Integer multiples of the step, so accumulated float error never prints zero as -2.78e-17.
+  const tick = (k: number) => (k === 0 ? 0 : Number((k * step).toPrecision(12)));
   const out: number[] = [];
-  for (let v = Math.floor(min / step) * step; v <= max + step * 1e-9; v += step)
-    out.push(Number(v.toPrecision(12)));
-  if (out[out.length - 1]! < max) out.push(Number((out[out.length - 1]! + step).toPrecision(12)));
+  let k = Math.floor(min / step);
+  if (k * step > min) k--; // min / step can underflow to -0 for a tiny negative min
+  for (; k * step <= max + step * 1e-9; k++) out.push(tick(k));
+  if (out[out.length - 1]! < max) out.push(tick(k));
   return out;
 }
 
