@@ -116,6 +116,53 @@ describe("Recorder", () => {
     await recorder.close();
   });
 
+  it("spilling that starts while a batch's market data is encoded puts that batch's fills first", async () => {
+    /** Fails its first write (a broker that went away), then takes everything. */
+    class FailOnceSink extends GatedSink {
+      private failed = false;
+      override async write(records: readonly EncodedRecord[]): Promise<void> {
+        if (!this.failed) {
+          this.failed = true;
+          throw new Error("broker gone");
+        }
+        await super.write(records);
+      }
+    }
+    const sink = new FailOnceSink();
+    const recorder = await Recorder.open({
+      sink,
+      spillDir: await tempDir(),
+      queueCapacity: 300,
+      maxBatch: 300,
+      lingerMs: 0,
+      stallMs: 10_000,
+      retryDelayMs: 1,
+      spillSync: false,
+    });
+    recorder.record("fill", fill(0), 0);
+    for (let i = 0; i < 299; i++) recorder.record("trade", trade(i), i);
+    // The pump took all 300 and yields between slices of market data: fill the queue meanwhile, so
+    // the fills behind it overflow and start spilling while fill 0 is neither queued nor written.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(recorder.stats().queueDepth).toBe(0);
+    let fillNo = 1;
+    for (let i = 0; i < 400; i++) {
+      recorder.record("trade", trade(i), i);
+      if (i % 2 === 0) recorder.record("fill", fill(fillNo++), i);
+    }
+    expect(recorder.stats().mode).toBe("spilling");
+    await recorder.flush();
+    const order = sink.written
+      .filter((r) => r.kind === "fill")
+      .map((r) => {
+        const d = decodeRecord(r.headers, r.value);
+        return d.kind === "fill" ? Number(d.value.fillId.slice(2)) : -1;
+      });
+    expect(order).toEqual(Array.from({ length: fillNo }, (_, i) => i));
+    expect(recorder.stats()).toMatchObject({ lost: 0 });
+    await recorder.close();
+  });
+
   it("with no brokers writes a local segment log that runRecordReplay forwards to Kafka exactly once", async () => {
     const dataDir = await tempDir();
     const prefix = `replay-${randomUUID().slice(0, 8)}.`;

@@ -94,7 +94,7 @@ interface Queued {
 }
 
 interface InFlight {
-  readonly records: readonly EncodedRecord[];
+  records: readonly EncodedRecord[];
   /** Per topic, the offset after the last spilled copy of this batch's records (when copied). */
   copies: Map<string, bigint> | undefined;
 }
@@ -118,7 +118,7 @@ function eventsIn(records: readonly EncodedRecord[]): number {
 }
 
 /** Items encoded between two yields to the event loop. */
-const ENCODE_SLICE = 512;
+const ENCODE_SLICE = 64;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -342,30 +342,45 @@ export class Recorder implements RecorderStatsSource {
 
   /**
    * Encodes a write batch, framing market data of one kind and instrument up to `marketDataBatch`.
-   * A batch of market data only yields to the event loop every `ENCODE_SLICE` items, so it never
-   * holds up the order path for long. A batch holding records that must not be dropped is encoded
-   * in one go: while it is neither queued nor in flight, spilling could not put it ahead of newer ones.
+   * Records that must not be dropped are encoded first, in one go (they are few), and handed to
+   * `guard`, which `enterSpilling` treats like a batch in flight: if spilling starts while the market
+   * data is still being encoded, their copies go to the spill log ahead of anything newer. The market
+   * data then yields to the event loop every `ENCODE_SLICE` items, so encoding never holds up the order
+   * path for more than a fraction of a millisecond.
    */
-  private async encodeAll(items: readonly Queued[]): Promise<EncodedRecord[]> {
-    const yieldable = items.every((item) => TOPICS[item.kind].droppable);
+  private async encodeAll(items: readonly Queued[], guard: InFlight): Promise<EncodedRecord[]> {
     const records: EncodedRecord[] = [];
+    for (const item of items) {
+      if (!TOPICS[item.kind].droppable) this.encodeInto(records, item, undefined);
+    }
+    guard.records = records.slice();
     const framer = new MarketDataFramer(this.mdBatch, this.prefix, records);
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      if (yieldable && i > 0 && i % ENCODE_SLICE === 0) await yieldToEventLoop();
-      try {
-        if (this.mdBatch === 1 || item.encoded !== undefined || !isMarketDataKind(item.kind)) {
-          records.push(this.encode(item));
-        } else {
-          framer.add(item.kind, coreEventOf(item), item.timestampMs);
-        }
-      } catch (error) {
-        this.counts.lost++;
-        this.logger.error({ err: error, kind: item.kind }, "record could not be encoded: dropped");
-      }
+    let encoded = 0;
+    for (const item of items) {
+      if (!TOPICS[item.kind].droppable) continue;
+      if (++encoded % ENCODE_SLICE === 0) await yieldToEventLoop();
+      this.encodeInto(records, item, framer);
     }
     framer.finish();
     return records;
+  }
+
+  private encodeInto(records: EncodedRecord[], item: Queued, framer: MarketDataFramer | undefined): void {
+    try {
+      if (
+        framer === undefined ||
+        this.mdBatch === 1 ||
+        item.encoded !== undefined ||
+        !isMarketDataKind(item.kind)
+      ) {
+        records.push(this.encode(item));
+      } else {
+        framer.add(item.kind, coreEventOf(item), item.timestampMs);
+      }
+    } catch (error) {
+      this.counts.lost++;
+      this.logger.error({ err: error, kind: item.kind }, "record could not be encoded: dropped");
+    }
   }
 
   private spillOne(record: EncodedRecord): bigint | undefined {
@@ -467,10 +482,20 @@ export class Recorder implements RecorderStatsSource {
   }
 
   private async writeBatch(items: readonly Queued[]): Promise<void> {
-    const records = await this.encodeAll(items);
+    const encoding: InFlight = { records: [], copies: undefined };
+    this.inFlight = encoding;
+    let records: EncodedRecord[];
+    try {
+      records = await this.encodeAll(items, encoding);
+    } finally {
+      this.inFlight = undefined;
+    }
     let pending: readonly EncodedRecord[] = records;
+    // Copies spilled while the batch was being encoded count as the first attempt's.
+    let copies = encoding.copies;
     while (pending.length > 0) {
-      const inFlight: InFlight = { records: pending, copies: undefined };
+      const inFlight: InFlight = { records: pending, copies };
+      copies = undefined;
       this.inFlight = inFlight;
       const stall =
         this.spill === undefined
