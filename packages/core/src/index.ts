@@ -195,6 +195,7 @@ export {
   recordKey,
   TOPICS,
 } from "./recording/topics.js";
+export { marketEventsOfRecord } from "./recording/market-events.js";
 export type {
   DecodedRecord,
   EncodedRecord,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ProtocolError } from "../errors/protocol-error.js";
+import { marketEventsOfRecord } from "./market-events.js";
 import {
   decodeRecord,
   decodeRecords,
@@ -109,5 +110,24 @@ describe("record envelope", () => {
       /batch of 3 quote events; read it with decodeRecords/,
     );
     expect(() => decodeRecords({ ...rec.headers, [HEADERS.kind]: "fill" }, rec.value)).toThrow(ProtocolError);
+    // As core events: every event of a batch, in order; the one event of a single record.
+    expect(
+      marketEventsOfRecord(rec.headers, rec.value).map((e) => e.type === "quote" && e.bidPrice.toString()),
+    ).toEqual(["3000.00", "3000.01", "2999.99"]);
+    expect(marketEventsOfRecord(single.headers, single.value)).toHaveLength(1);
+    const risk = encodeRecord(
+      "risk-state",
+      {
+        account: "a",
+        tradingState: 0,
+        grossExposure: undefined,
+        netExposure: undefined,
+        dailyPnl: undefined,
+        reason: "",
+        tsNs: 0n,
+      },
+      0,
+    );
+    expect(marketEventsOfRecord(risk.headers, risk.value)).toEqual([]);
   });
 });

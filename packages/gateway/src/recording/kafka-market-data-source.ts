@@ -1,10 +1,9 @@
 import { once } from "node:events";
 import {
-  decodeRecords,
   formatInstrumentId,
   type InstrumentId,
   type MarketEvent,
-  marketEventFromProto,
+  marketEventsOfRecord,
 } from "@openfloor/core";
 import type { MessagesStream } from "@platformatic/kafka";
 import {
@@ -86,16 +85,7 @@ export class KafkaMarketDataSource implements AsyncIterable<MarketEvent> {
       const record = recordOfMessage(message);
       if (record === undefined) continue;
       // A record is one event or a batch of one instrument's events (`encodeMarketDataBatch`).
-      for (const decoded of decodeRecords(record.headers, record.value)) {
-        if (
-          decoded.kind === "trade" ||
-          decoded.kind === "quote" ||
-          decoded.kind === "book" ||
-          decoded.kind === "bar"
-        ) {
-          yield marketEventFromProto(decoded.value);
-        }
-      }
+      yield* marketEventsOfRecord(record.headers, record.value);
     }
   }
 

@@ -1,12 +1,6 @@
 import { statSync } from "node:fs";
 import { extname } from "node:path";
-import {
-  decodeRecords,
-  type InstrumentId,
-  type MarketEvent,
-  marketEventFromProto,
-  type Nanos,
-} from "@openfloor/core";
+import { type InstrumentId, type MarketEvent, marketEventsOfRecord, type Nanos } from "@openfloor/core";
 import { SdkError } from "../../errors/sdk-errors.js";
 import { type EventBatches, eventTime } from "../../transport/backtest/replay.js";
 import { CsvMarketDataDecoder } from "./csv.js";
@@ -129,16 +123,7 @@ export function fromRecords(
 ): MarketDataSource {
   async function* events(): AsyncGenerator<MarketEvent> {
     for await (const r of records as AsyncIterable<RecordedMessage>) {
-      for (const decoded of decodeRecords(r.headers, r.value)) {
-        if (
-          decoded.kind === "trade" ||
-          decoded.kind === "quote" ||
-          decoded.kind === "book" ||
-          decoded.kind === "bar"
-        ) {
-          yield marketEventFromProto(decoded.value);
-        }
-      }
+      yield* marketEventsOfRecord(r.headers, r.value);
     }
   }
   return fromEvents(events(), description);

@@ -1,9 +1,8 @@
 import { existsSync, statSync } from "node:fs";
 import {
-  decodeRecords,
   listSegmentLogTopics,
   type MarketEvent,
-  marketEventFromProto,
+  marketEventsOfRecord,
   SegmentLogCursor,
   TOPICS,
 } from "@openfloor/core";
@@ -60,16 +59,7 @@ function topicSource(dir: string, topic: string): MarketDataSource {
         for (let records = await cursor.next(1024); records.length > 0; records = await cursor.next(1024)) {
           const out: MarketEvent[] = [];
           for (const { record } of records) {
-            for (const decoded of decodeRecords(record.headers, record.value)) {
-              if (
-                decoded.kind === "quote" ||
-                decoded.kind === "trade" ||
-                decoded.kind === "book" ||
-                decoded.kind === "bar"
-              ) {
-                out.push(marketEventFromProto(decoded.value));
-              }
-            }
+            out.push(...marketEventsOfRecord(record.headers, record.value));
           }
           if (out.length > 0) yield out;
         }
