@@ -90,36 +90,33 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const durationMs = options.durationMs ?? 60_000;
   const dataDir = resolve(options.dataDir ?? ".openfloor/demo");
   const step = options.onStep ?? (() => undefined);
+  const kafkaBrokers = options.kafkaBrokers?.length ? options.kafkaBrokers : undefined;
   const started = new Date();
   const runDir = join(dataDir, "runs", started.toISOString().replace(/[:.]/g, "-"));
   await mkdir(runDir, { recursive: true });
   const token = `demo-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
 
   step(`starting the gateway (simulated venue, embedded PostgreSQL in ${join(dataDir, "postgres")})`);
-  const gateway = createGateway(demoGatewayConfig(dataDir, runDir, token, options.kafkaBrokers), {
+  const gateway = createGateway(demoGatewayConfig(dataDir, runDir, token, kafkaBrokers), {
     grpc: false,
     logger: options.logger ?? silentLogger,
   });
   const tally = new DemoTally(DEMO_STRATEGY, INSTRUMENT);
-  let stopGateway: (() => Promise<unknown>) | undefined;
+  await gateway.start(); // a start that fails tears down what it started
   try {
-    await gateway.start();
-    stopGateway = () => gateway.stop();
     tally.attach(gateway);
     await trade(gateway, token, durationMs, tally, options.onProgress);
     step("stopping the strategy and the gateway (open orders canceled, recording flushed)");
-    await gateway.stop();
-    stopGateway = undefined;
   } finally {
-    await stopGateway?.();
+    await gateway.stop();
   }
   const ended = new Date();
 
   const lake = join(runDir, "lake");
   step(`ingesting the recording into the Parquet lake ${lake}`);
   const source =
-    options.kafkaBrokers !== undefined && options.kafkaBrokers.length > 0
-      ? kafkaSource({ brokers: options.kafkaBrokers })
+    kafkaBrokers !== undefined
+      ? kafkaSource({ brokers: kafkaBrokers })
       : segmentLogSource({ dir: join(runDir, "recording") });
   const ingested = await ingest({ lake, source });
   step(`building the report (${ingested.records} records ingested)`);
