@@ -22,6 +22,7 @@ import {
 } from "@grpc/grpc-js";
 import { pb } from "../packages/core/src/index.js";
 import { numberArg as arg } from "./lib/cli.js";
+import { unaryFloorRoundTrips } from "./lib/grpc-floor.js";
 import { type Figure, percentile, summarize, writeResult } from "./lib/result.js";
 
 const BENCH_TOKEN = "bench-token-0123456789abcdef0123";
@@ -78,25 +79,6 @@ const CLIENT_OPTIONS = {
 
 const md = new Metadata();
 md.set("authorization", `Bearer ${BENCH_TOKEN}`);
-
-async function floorRoundTrip(address: string): Promise<number[]> {
-  const Floor = makeGenericClientConstructor({ getStatus: pb.AdminServiceService.getStatus }, "Floor");
-  const client = new Floor(address, credentials.createInsecure()) as unknown as {
-    getStatus(req: pb.GetStatusRequest, cb: (e: Error | null) => void): void;
-    close(): void;
-  };
-  const once = () =>
-    new Promise<void>((resolve, reject) => client.getStatus({}, (e) => (e ? reject(e) : resolve())));
-  for (let i = 0; i < 500; i++) await once();
-  const samples: number[] = [];
-  for (let i = 0; i < UNARY; i++) {
-    const t0 = process.hrtime.bigint();
-    await once();
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  client.close();
-  return samples;
-}
 
 async function orderRoundTrip(address: string, run: number, count = ORDERS, warmUp = 300): Promise<number[]> {
   const orders = new pb.OrdersServiceClient(address, credentials.createInsecure());
@@ -319,7 +301,7 @@ const round = (n: number) => Math.round(n).toLocaleString("en-US");
 const server = await startServer();
 try {
   for (let run = 0; run < RUNS; run++) {
-    const floor = await floorRoundTrip(server.floor);
+    const floor = await unaryFloorRoundTrips(server.floor, UNARY);
     add("unaryFloorP50", percentile(floor, 50));
     add("unaryFloorP99", percentile(floor, 99));
     const rtt = await orderRoundTrip(server.gateway, run);

@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { credentials, Metadata, makeGenericClientConstructor } from "@grpc/grpc-js";
+import { credentials, Metadata } from "@grpc/grpc-js";
 import { pb, type Quote, silentLogger } from "../packages/core/src/index.js";
 import { parseConfig } from "../packages/gateway/src/index.js";
 import { Strategy } from "../packages/sdk/src/index.js";
@@ -20,6 +20,7 @@ import { runStrategy } from "../packages/sdk/src/strategy/runner.js";
 import { GrpcTransport } from "../packages/sdk/src/transport/grpc/index.js";
 import { InProcessTransport } from "../packages/sdk/src/transport/in-process/index.js";
 import type { Transport } from "../packages/sdk/src/transport/transport.js";
+import { unaryFloorRoundTrips } from "./lib/grpc-floor.js";
 import { percentile, summarize, writeResult } from "./lib/result.js";
 import { LATENCY_TOKEN, latencyConfigInput, stampTicks } from "./sdk-latency-gateway.js";
 
@@ -128,25 +129,6 @@ async function rawStream(address: string): Promise<number[]> {
   return samples;
 }
 
-async function floorRoundTrip(address: string): Promise<number[]> {
-  const Floor = makeGenericClientConstructor({ getStatus: pb.AdminServiceService.getStatus }, "Floor");
-  const client = new Floor(address, credentials.createInsecure()) as unknown as {
-    getStatus(req: pb.GetStatusRequest, cb: (e: Error | null) => void): void;
-    close(): void;
-  };
-  const once = () =>
-    new Promise<void>((resolve, reject) => client.getStatus({}, (e) => (e ? reject(e) : resolve())));
-  for (let i = 0; i < 500; i++) await once();
-  const samples: number[] = [];
-  for (let i = 0; i < UNARY; i++) {
-    const t0 = process.hrtime.bigint();
-    await once();
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e3);
-  }
-  client.close();
-  return samples;
-}
-
 async function main(): Promise<void> {
   const p50 = { inProcess: [] as number[], grpc: [] as number[], raw: [] as number[], floor: [] as number[] };
   const p99 = { inProcess: [] as number[], grpc: [] as number[], raw: [] as number[], floor: [] as number[] };
@@ -160,7 +142,7 @@ async function main(): Promise<void> {
     try {
       remote = await measure(new GrpcTransport({ address: server.gateway, token: LATENCY_TOKEN }));
       raw = await rawStream(server.gateway);
-      floor = await floorRoundTrip(server.floor);
+      floor = (await unaryFloorRoundTrips(server.floor, UNARY)).map((ms) => ms * 1e3);
     } finally {
       server.stop();
     }
