@@ -22,6 +22,16 @@ const fill = (i: number, account = "acct-1") =>
   fillProto({ id: `f-${i}`, account, side: i % 2 === 0 ? "buy" : "sell" });
 const trade = (i: number) => tradeProto(i);
 
+/** The numbers of the fills among written records (`f-<n>`), in the order the sink got them. */
+function fillNumbers(written: readonly EncodedRecord[]): number[] {
+  return written
+    .filter((r) => r.kind === "fill")
+    .map((r) => {
+      const d = decodeRecord(r.headers, r.value);
+      return d.kind === "fill" ? Number(d.value.fillId.slice(2)) : -1;
+    });
+}
+
 /** A sink that holds every write until released: a stalled broker, in-process. */
 class GatedSink implements RecordingSink {
   readonly kind = "kafka";
@@ -105,13 +115,7 @@ describe("Recorder", () => {
     expect(held.spilled).toBeGreaterThan(0);
     sink.release();
     await recorder.flush();
-    const order = sink.written
-      .filter((r) => r.kind === "fill")
-      .map((r) => {
-        const d = decodeRecord(r.headers, r.value);
-        return d.kind === "fill" ? Number(d.value.fillId.slice(2)) : -1;
-      });
-    expect(order).toEqual(Array.from({ length: fillNo }, (_, i) => i));
+    expect(fillNumbers(sink.written)).toEqual(Array.from({ length: fillNo }, (_, i) => i));
     expect(recorder.stats()).toMatchObject({ mode: "direct", lost: 0 });
     await recorder.close();
   });
@@ -152,13 +156,7 @@ describe("Recorder", () => {
     }
     expect(recorder.stats().mode).toBe("spilling");
     await recorder.flush();
-    const order = sink.written
-      .filter((r) => r.kind === "fill")
-      .map((r) => {
-        const d = decodeRecord(r.headers, r.value);
-        return d.kind === "fill" ? Number(d.value.fillId.slice(2)) : -1;
-      });
-    expect(order).toEqual(Array.from({ length: fillNo }, (_, i) => i));
+    expect(fillNumbers(sink.written)).toEqual(Array.from({ length: fillNo }, (_, i) => i));
     expect(recorder.stats()).toMatchObject({ lost: 0 });
     await recorder.close();
   });
