@@ -35,7 +35,7 @@ import { recordingLogDir } from "./recording/record-replay.js";
 import type { RecorderStats } from "./recording/recorder.js";
 import { StrategyRecordBuffer } from "./recording/strategy-record-buffer.js";
 import { recoverExecutionState } from "./recovery/recover.js";
-import type { RiskEngine } from "./risk/risk-engine.js";
+import { type RiskEngine, stricterTradingState } from "./risk/risk-engine.js";
 import { describeRiskLimits } from "./risk/risk-limits.js";
 import { type AdminControl, adminService, tradingStateToProto } from "./server/admin-service.js";
 import type { Middleware, PipelineOptions } from "./server/call-pipeline.js";
@@ -373,11 +373,10 @@ class GatewayRuntime implements Gateway {
   /** Puts the stricter of the local and the global trading state in force. */
   private applyTradingState(reason: string): void {
     const global = this.globalTrading;
-    const severity = { active: 0, "reducing-only": 1, halted: 2 } as const;
     const strictest =
-      global !== undefined && severity[global.state] > severity[this.localTradingState]
-        ? global.state
-        : this.localTradingState;
+      global === undefined
+        ? this.localTradingState
+        : stricterTradingState(this.localTradingState, global.state);
     const why =
       strictest === this.localTradingState || global === undefined ? reason : `global risk: ${global.reason}`;
     this.execution.setTradingState(strictest, why);

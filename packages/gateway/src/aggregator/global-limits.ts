@@ -5,7 +5,7 @@ import {
   type Instrument,
   type Money,
 } from "@openfloor/core";
-import type { TradingState } from "../risk/risk-engine.js";
+import { stricterTradingState, type TradingState } from "../risk/risk-engine.js";
 
 /** Limits the aggregator enforces across every gateway, venue and account. */
 export interface GlobalLimits {
@@ -105,8 +105,6 @@ export interface LimitVerdict {
   readonly lossBreached: boolean;
 }
 
-const SEVERITY: Record<TradingState, number> = { active: 0, "reducing-only": 1, halted: 2 };
-
 /** Evaluates the limits. `dailyPnl` is today's PnL; `lossLatched` keeps an earlier loss halt in force. */
 export function evaluateLimits(
   figures: ExposureFigures,
@@ -118,7 +116,7 @@ export function evaluateLimits(
   let state: TradingState = "active";
   const reasons: string[] = [];
   const worsen = (to: TradingState) => {
-    if (SEVERITY[to] > SEVERITY[state]) state = to;
+    state = stricterTradingState(state, to);
   };
   if (limits.maxGrossExposure !== undefined) {
     const max = Decimal.from(limits.maxGrossExposure);

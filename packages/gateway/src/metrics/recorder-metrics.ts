@@ -1,6 +1,7 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { TradingStateName } from "../config/schema.js";
 import type { RecorderStats } from "../recording/recorder.js";
+import { TRADING_STATE_SEVERITY } from "../risk/risk-engine.js";
 
 /** What the recording metrics read when scraped. */
 export interface RecorderMetricSources {
@@ -9,8 +10,6 @@ export interface RecorderMetricSources {
   /** The aggregator's global trading state last applied; undefined when none was received. */
   globalTradingState(): TradingStateName | undefined;
 }
-
-const STATE_VALUE: Record<TradingStateName, number> = { active: 0, "reducing-only": 1, halted: 2 };
 
 /**
  * Registers the recorder's Prometheus metrics: queue depth, lag, records written, market data
@@ -86,7 +85,7 @@ export function registerRecorderMetrics(registry: Registry, sources: RecorderMet
     registers,
     collect() {
       const state = sources.globalTradingState();
-      this.set(state === undefined ? -1 : STATE_VALUE[state]);
+      this.set(state === undefined ? -1 : TRADING_STATE_SEVERITY[state]);
     },
   });
 }

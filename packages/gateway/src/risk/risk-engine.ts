@@ -21,6 +21,18 @@ export interface StrategyIdentity {
 /** `active`: everything allowed; `reducing-only`: only orders that shrink |position|; `halted`: nothing new. */
 export type TradingState = "active" | "reducing-only" | "halted";
 
+/** How strict each trading state is: `active` 0, `reducing-only` 1, `halted` 2 (also the metrics' encoding). */
+export const TRADING_STATE_SEVERITY: Readonly<Record<TradingState, number>> = {
+  active: 0,
+  "reducing-only": 1,
+  halted: 2,
+};
+
+/** The stricter of two trading states (`a` when they are equally strict). */
+export function stricterTradingState(a: TradingState, b: TradingState): TradingState {
+  return TRADING_STATE_SEVERITY[b] > TRADING_STATE_SEVERITY[a] ? b : a;
+}
+
 /** A reason with one of the risk engine's codes. */
 export interface RiskReason extends Reason {
   readonly code: RiskReasonCode;
