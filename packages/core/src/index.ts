@@ -31,6 +31,7 @@ export type { Logger } from "./logging/logger.js";
 
 // exact numbers
 export { Decimal, MAX_SCALE } from "./numbers/decimal.js";
+export { divRound } from "./numbers/rounding.js";
 export type { DecimalLike, RoundingMode } from "./numbers/decimal.js";
 export { Money } from "./numbers/money.js";
 export { price, quantity } from "./numbers/price-quantity.js";

@@ -1,4 +1,5 @@
 import { Decimal, MAX_SCALE, type RoundingMode } from "../numbers/decimal.js";
+import { divRound } from "../numbers/rounding.js";
 
 /** How a derived price (microprice, average fill price) is rounded. */
 export interface PriceRounding {
@@ -46,39 +47,4 @@ export function halfOf(units: bigint, scale: number): Decimal {
   if (units % 2n === 0n) return Decimal.fromUnits(units / 2n, scale);
   if (scale < MAX_SCALE) return Decimal.fromUnits(units * 5n, scale + 1);
   return ratioToDecimal(units, 2n, scale, scale);
-}
-
-function divRound(num: bigint, den: bigint, mode: RoundingMode): bigint {
-  let q = num / den;
-  const r = num % den;
-  if (r === 0n) return q;
-  const negative = num < 0n !== den < 0n;
-  const twiceR = (r < 0n ? -r : r) * 2n;
-  const absDen = den < 0n ? -den : den;
-  let away: boolean;
-  switch (mode) {
-    case "down":
-      away = false;
-      break;
-    case "up":
-      away = true;
-      break;
-    case "ceil":
-      away = !negative;
-      break;
-    case "floor":
-      away = negative;
-      break;
-    case "half-up":
-      away = twiceR >= absDen;
-      break;
-    case "half-down":
-      away = twiceR > absDen;
-      break;
-    case "half-even":
-      away = twiceR > absDen || (twiceR === absDen && (q < 0n ? -q : q) % 2n === 1n);
-      break;
-  }
-  if (away) q += negative ? -1n : 1n;
-  return q;
 }

@@ -1,5 +1,6 @@
 import { DecimalError } from "../errors/domain-errors.js";
 import type { Decimal as ProtoDecimal } from "../gen/openfloor/v1/common.js";
+import { divRound } from "./rounding.js";
 
 /**
  * How a result that does not fit the requested scale is rounded.
@@ -360,42 +361,6 @@ export class Decimal {
   toNumber(): number {
     return Number(this.toString());
   }
-}
-
-/** Divides, rounding the integer quotient with `mode`. */
-function divRound(num: bigint, den: bigint, mode: RoundingMode): bigint {
-  let q = num / den;
-  const r = num % den;
-  if (r === 0n) return q;
-  const negative = num < 0n !== den < 0n;
-  const absR2 = (r < 0n ? -r : r) * 2n;
-  const absDen = den < 0n ? -den : den;
-  let awayFromZero: boolean;
-  switch (mode) {
-    case "down":
-      awayFromZero = false;
-      break;
-    case "up":
-      awayFromZero = true;
-      break;
-    case "ceil":
-      awayFromZero = !negative;
-      break;
-    case "floor":
-      awayFromZero = negative;
-      break;
-    case "half-up":
-      awayFromZero = absR2 >= absDen;
-      break;
-    case "half-down":
-      awayFromZero = absR2 > absDen;
-      break;
-    case "half-even":
-      awayFromZero = absR2 > absDen || (absR2 === absDen && (q < 0n ? -q : q) % 2n === 1n);
-      break;
-  }
-  if (awayFromZero) q += negative ? -1n : 1n;
-  return q;
 }
 
 function roundUnits(units: bigint, fromScale: number, toScale: number, mode: RoundingMode): bigint {

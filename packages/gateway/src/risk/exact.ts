@@ -1,4 +1,4 @@
-import { Decimal, MAX_SCALE, type RoundingMode } from "@openfloor/core";
+import { Decimal, divRound, MAX_SCALE, type RoundingMode } from "@openfloor/core";
 
 /**
  * Exact decimal arithmetic without the 64-bit bound of a `Decimal`: products of prices, sizes and
@@ -93,37 +93,5 @@ export function toDecimal(a: Exact, rounding: RoundingMode = "half-even"): Decim
 }
 
 function roundUnits(units: bigint, from: number, to: number, rounding: RoundingMode): bigint {
-  if (to >= from) return units * pow10(to - from);
-  const d = pow10(from - to);
-  let q = units / d;
-  const r = units % d;
-  if (r === 0n) return q;
-  const negative = units < 0n;
-  const r2 = (r < 0n ? -r : r) * 2n;
-  let away: boolean;
-  switch (rounding) {
-    case "down":
-      away = false;
-      break;
-    case "up":
-      away = true;
-      break;
-    case "ceil":
-      away = !negative;
-      break;
-    case "floor":
-      away = negative;
-      break;
-    case "half-up":
-      away = r2 >= d;
-      break;
-    case "half-down":
-      away = r2 > d;
-      break;
-    case "half-even":
-      away = r2 > d || (r2 === d && (q < 0n ? -q : q) % 2n === 1n);
-      break;
-  }
-  if (away) q += negative ? -1n : 1n;
-  return q;
+  return to >= from ? units * pow10(to - from) : divRound(units, pow10(from - to), rounding);
 }
