@@ -148,14 +148,17 @@ async function trade(
   const startedAt = Date.now();
   const progress = setInterval(() => onProgress?.(tally.line(Date.now() - startedAt, durationMs)), 1_000);
   try {
+    // Ctrl-C ends the trading early; the report is still built.
     await new Promise<void>((done) => {
-      const timer = setTimeout(done, durationMs);
-      const interrupt = (): void => {
+      const finish = (): void => {
         clearTimeout(timer);
+        process.off("SIGINT", finish);
+        process.off("SIGTERM", finish);
         done();
       };
-      process.once("SIGINT", interrupt);
-      process.once("SIGTERM", interrupt);
+      const timer = setTimeout(finish, durationMs);
+      process.once("SIGINT", finish);
+      process.once("SIGTERM", finish);
     });
   } finally {
     clearInterval(progress);
