@@ -1,5 +1,5 @@
 import { type MarketEvent, marketEventToProto, pb } from "@openfloor/core";
-import { encodeMarketEventEntry } from "./market-event-wire.js";
+import { encodeMarketEventEntry, encodeMarketEventEntryShared } from "./market-event-wire.js";
 
 /**
  * One market event on its way to subscribers. Its protobuf bytes are encoded at most once, by the
@@ -66,6 +66,17 @@ export function encodeEntry(event: MarketEvent): Uint8Array {
   const o = writeVarint(out, 1, body.length);
   out.set(body, o);
   return out;
+}
+
+/**
+ * `encodeEntry` into a buffer shared by every call: the entry is `buf[0, length)`, valid until the
+ * next call. Nothing it allocates outlives the call (bars, which are rare, excepted).
+ */
+export function encodeEntryShared(event: MarketEvent): { readonly buf: Uint8Array; readonly length: number } {
+  const w = encodeMarketEventEntryShared(event, EVENTS_TAG);
+  if (w !== undefined) return { buf: w.buf, length: w.pos };
+  const entry = encodeEntry(event);
+  return { buf: entry, length: entry.length };
 }
 
 export function entryOf(envelope: Envelope): Uint8Array {

@@ -120,11 +120,18 @@ function instrumentBody(id: InstrumentId): Uint8Array {
 }
 
 class WireWriter {
-  readonly buf: Uint8Array;
+  buf: Uint8Array;
   pos = 0;
 
   constructor(size: number) {
     this.buf = new Uint8Array(size);
+  }
+
+  /** Starts over at 0 with room for `size` bytes (the buffer is reused when it is large enough). */
+  reset(size: number): this {
+    if (this.buf.length < size) this.buf = new Uint8Array(Math.max(size, this.buf.length * 2));
+    this.pos = 0;
+    return this;
   }
 
   byte(b: number): void {
@@ -230,6 +237,29 @@ function levelSizes(levels: readonly BookLevel[], out: number[]): number {
  * `prefixTag` and the message length (the `MarketDataFrame.events` entry); undefined for bars.
  */
 export function encodeMarketEventEntry(event: MarketEvent, prefixTag: number): Uint8Array | undefined {
+  const w = writeMarketEventEntry(event, prefixTag, undefined);
+  return w?.buf;
+}
+
+const shared = new WireWriter(4096);
+
+/**
+ * Like `encodeMarketEventEntry`, but into a buffer shared by every call: returns the buffer and
+ * the entry's length, valid until the next call. For writers that copy the entry at once (the
+ * recorder's frames), so encoding allocates nothing that outlives the call.
+ */
+export function encodeMarketEventEntryShared(
+  event: MarketEvent,
+  prefixTag: number,
+): { readonly buf: Uint8Array; readonly pos: number } | undefined {
+  return writeMarketEventEntry(event, prefixTag, shared);
+}
+
+function writeMarketEventEntry(
+  event: MarketEvent,
+  prefixTag: number,
+  into: WireWriter | undefined,
+): WireWriter | undefined {
   const inst = instrumentBody(event.instrument);
   let oneofField: number;
   let body: number;
@@ -252,7 +282,7 @@ export function encodeMarketEventEntry(event: MarketEvent, prefixTag: number): U
         (idLength === 0 ? 0 : fieldSize(idLength)) +
         tsEvent.size +
         tsRecv.size;
-      const w = begin(prefixTag, oneofField, body);
+      const w = begin(prefixTag, oneofField, body, into);
       w.bytesField(1, inst);
       w.decimalField(2, event.price, p);
       w.decimalField(3, event.size, s);
@@ -262,7 +292,7 @@ export function encodeMarketEventEntry(event: MarketEvent, prefixTag: number): U
       else if (idLength > 0) w.asciiField(5, event.tradeId);
       w.splitField(6, tsEvent);
       w.splitField(7, tsRecv);
-      return w.buf;
+      return w;
     }
     case "quote": {
       oneofField = 2;
@@ -280,7 +310,7 @@ export function encodeMarketEventEntry(event: MarketEvent, prefixTag: number): U
         fieldSize(as) +
         tsEvent.size +
         tsRecv.size;
-      const w = begin(prefixTag, oneofField, body);
+      const w = begin(prefixTag, oneofField, body, into);
       w.bytesField(1, inst);
       w.decimalField(2, event.bidPrice, bp);
       w.decimalField(3, event.bidSize, bs);
@@ -288,7 +318,7 @@ export function encodeMarketEventEntry(event: MarketEvent, prefixTag: number): U
       w.decimalField(5, event.askSize, as);
       w.splitField(6, tsEvent);
       w.splitField(7, tsRecv);
-      return w.buf;
+      return w;
     }
     case "book-snapshot":
     case "book-delta": {
@@ -313,24 +343,32 @@ export function encodeMarketEventEntry(event: MarketEvent, prefixTag: number): U
         seqBytes +
         (event.tsEventNs === 0n ? 0 : 1 + int64Size(event.tsEventNs)) +
         (event.tsRecvNs === 0n ? 0 : 1 + int64Size(event.tsRecvNs));
-      const w = begin(prefixTag, oneofField, body);
+      const w = begin(prefixTag, oneofField, body, into);
       w.bytesField(1, inst);
       w.levelsField(2, event.bids, sizes, 0);
       w.levelsField(3, event.asks, sizes, askOffset);
       for (const [field, v] of seqFields as [number, bigint][]) w.int64Field(field, v);
       w.int64Field(tsBase, event.tsEventNs);
       w.int64Field(tsBase + 1, event.tsRecvNs);
-      return w.buf;
+      return w;
     }
     default:
       return undefined;
   }
 }
 
-/** A writer sized for `prefixTag len MarketEvent{ oneofField len body }`, positioned at the body. */
-function begin(prefixTag: number, oneofField: number, body: number): WireWriter {
+/**
+ * A writer sized for `prefixTag len MarketEvent{ oneofField len body }` (`into`, reset, or a new
+ * one of exactly that size), positioned at the body.
+ */
+function begin(
+  prefixTag: number,
+  oneofField: number,
+  body: number,
+  into: WireWriter | undefined,
+): WireWriter {
   const event = fieldSize(body);
-  const w = new WireWriter(fieldSize(event));
+  const w = into === undefined ? new WireWriter(fieldSize(event)) : into.reset(fieldSize(event));
   w.byte(prefixTag);
   w.varint32(event);
   w.byte((oneofField << 3) | 2);

@@ -1,78 +1,161 @@
 import {
   type EncodedRecord,
   formatInstrumentId,
+  type InstrumentId,
   type MarketDataKind,
   type MarketEvent,
   marketDataBatchRecord,
 } from "@openfloor/core";
-import { encodeEntry } from "../market-data/frame-encoding.js";
+import { encodeEntryShared } from "../market-data/frame-encoding.js";
 
-/** Market events of one kind and instrument being framed into one batch record. */
-interface Group {
+/** The record kind a market event goes to. */
+export function marketDataKindOf(event: MarketEvent): MarketDataKind {
+  switch (event.type) {
+    case "trade":
+    case "quote":
+    case "bar":
+      return event.type;
+    default:
+      return "book";
+  }
+}
+
+/** Market events of one kind and instrument framed so far, as the bytes of their frame entries. */
+interface OpenFrame {
   readonly kind: MarketDataKind;
   readonly key: string;
-  readonly ts: number;
-  readonly entries: Uint8Array[];
-  bytes: number;
+  /** Allocated when the frame's first event arrives, handed to the record when it is sealed. */
+  bytes: Buffer;
+  length: number;
+  /** Size of the last sealed frame's buffer: the next one starts at it. */
+  capacity: number;
+  count: number;
+  timestampMs: number;
+  /** `performance.now()` when its first event arrived. */
+  openedAt: number;
 }
+
+/** First capacity of a frame's buffer; it doubles when a frame outgrows it. */
+const INITIAL_FRAME_BYTES = 4096;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Frames market events into batch records (`MarketDataFrame`, schema version 2) of at most
- * `maxEvents` events of one kind and instrument, in the order given per instrument. Events are
- * encoded by the gateway's direct market-event writer (the bytes ts-proto writes, several times
- * faster), and a frame is the concatenation of its events' entries.
+ * `maxEvents` events of one kind and instrument, in arrival order per instrument. Each event is
+ * encoded as it arrives (by the gateway's direct market-event writer: the bytes ts-proto writes,
+ * several times faster) and appended to its frame's buffer, so no event object outlives the call
+ * that brought it: the young generation stays empty of them and garbage collection stays short.
+ *
+ * `add` returns the record of a frame that just reached `maxEvents`; `sealAll` returns the partial ones.
  */
 export class MarketDataFramer {
-  private readonly groups = new Map<string, Group>();
+  /** kind -> venue -> symbol -> frame. */
+  private readonly open = new Map<MarketDataKind, Map<string, Map<string, OpenFrame>>>();
+  private frames = 0;
 
-  /** @param out where finished records are appended */
   constructor(
     private readonly maxEvents: number,
     private readonly topicPrefix: string,
-    private readonly out: EncodedRecord[],
   ) {}
 
-  add(kind: MarketDataKind, event: MarketEvent, timestampMs: number): void {
-    const entry = encodeEntry(event);
-    const key = formatInstrumentId(event.instrument);
-    const id = kind + key;
-    let group = this.groups.get(id);
-    if (group === undefined) {
-      group = { kind, key, ts: timestampMs, entries: [], bytes: 0 };
-      this.groups.set(id, group);
+  /** Frames not yet sealed. */
+  get openFrames(): number {
+    return this.frames;
+  }
+
+  /** Encodes `event` into its frame; returns the frame's record when that made it full. Throws on an event that cannot be encoded. */
+  add(event: MarketEvent, timestampMs: number, now: number): EncodedRecord | undefined {
+    const kind = marketDataKindOf(event);
+    const { buf, length } = encodeEntryShared(event);
+    const frame = this.frameOf(kind, event.instrument, timestampMs, now);
+    if (frame.length + length > frame.bytes.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(frame.bytes.length * 2, frame.length + length));
+      frame.bytes.copy(grown, 0, 0, frame.length);
+      frame.bytes = grown;
     }
-    group.entries.push(entry);
-    group.bytes += entry.length;
-    if (group.entries.length >= this.maxEvents) this.close(id, group);
+    const bytes = frame.bytes;
+    const at = frame.length;
+    for (let i = 0; i < length; i++) bytes[at + i] = buf[i]!;
+    frame.length += length;
+    frame.count++;
+    return frame.count >= this.maxEvents ? this.seal(frame) : undefined;
   }
 
-  /** Appends every partial batch. */
-  finish(): void {
-    for (const [id, group] of [...this.groups]) this.close(id, group);
+  /** Seals every frame still open, oldest first per instrument. */
+  sealAll(): EncodedRecord[] {
+    const out: EncodedRecord[] = [];
+    if (this.frames === 0) return out;
+    for (const venues of this.open.values()) {
+      for (const symbols of venues.values()) {
+        for (const frame of symbols.values()) if (frame.count > 0) out.push(this.seal(frame));
+      }
+    }
+    return out;
   }
 
-  private close(id: string, g: Group): void {
-    this.groups.delete(id);
-    this.out.push(
-      marketDataBatchRecord(
-        g.kind,
-        g.key,
-        concat(g.entries, g.bytes),
-        g.entries.length,
-        g.ts,
-        this.topicPrefix,
-      ),
+  /** `performance.now()` of the oldest event in an open frame, or undefined. */
+  oldestOpenedAt(): number | undefined {
+    if (this.frames === 0) return undefined;
+    let oldest: number | undefined;
+    for (const venues of this.open.values()) {
+      for (const symbols of venues.values()) {
+        for (const f of symbols.values()) {
+          if (f.count > 0 && (oldest === undefined || f.openedAt < oldest)) oldest = f.openedAt;
+        }
+      }
+    }
+    return oldest;
+  }
+
+  private frameOf(kind: MarketDataKind, id: InstrumentId, timestampMs: number, now: number): OpenFrame {
+    let venues = this.open.get(kind);
+    if (venues === undefined) {
+      venues = new Map();
+      this.open.set(kind, venues);
+    }
+    let symbols = venues.get(id.venue);
+    if (symbols === undefined) {
+      symbols = new Map();
+      venues.set(id.venue, symbols);
+    }
+    let frame = symbols.get(id.symbol);
+    if (frame === undefined) {
+      frame = {
+        kind,
+        key: formatInstrumentId(id),
+        bytes: EMPTY,
+        length: 0,
+        capacity: INITIAL_FRAME_BYTES,
+        count: 0,
+        timestampMs,
+        openedAt: now,
+      };
+      symbols.set(id.symbol, frame);
+    }
+    if (frame.count === 0) {
+      frame.bytes = Buffer.allocUnsafeSlow(frame.capacity);
+      frame.timestampMs = timestampMs;
+      frame.openedAt = now;
+      this.frames++;
+    }
+    return frame;
+  }
+
+  /** The frame's record; the record keeps the buffer, and an idle frame holds none. */
+  private seal(frame: OpenFrame): EncodedRecord {
+    const record = marketDataBatchRecord(
+      frame.kind,
+      frame.key,
+      frame.bytes.subarray(0, frame.length),
+      frame.count,
+      frame.timestampMs,
+      this.topicPrefix,
     );
+    frame.capacity = frame.bytes.length;
+    frame.bytes = EMPTY;
+    frame.length = 0;
+    frame.count = 0;
+    this.frames--;
+    return record;
   }
-}
-
-function concat(entries: readonly Uint8Array[], bytes: number): Uint8Array {
-  if (entries.length === 1) return entries[0]!;
-  const out = Buffer.allocUnsafe(bytes);
-  let o = 0;
-  for (const e of entries) {
-    out.set(e, o);
-    o += e.length;
-  }
-  return out;
 }

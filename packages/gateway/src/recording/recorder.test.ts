@@ -120,7 +120,7 @@ describe("Recorder", () => {
     await recorder.close();
   });
 
-  it("spilling that starts while a batch's market data is encoded puts that batch's fills first", async () => {
+  it("spilling that starts while the pump frames market data keeps every fill, in order", async () => {
     /** Fails its first write (a broker that went away), then takes everything. */
     class FailOnceSink extends GatedSink {
       private failed = false;
@@ -138,6 +138,7 @@ describe("Recorder", () => {
       spillDir: await tempDir(),
       queueCapacity: 300,
       maxBatch: 300,
+      marketDataBatch: 10,
       lingerMs: 0,
       stallMs: 10_000,
       retryDelayMs: 1,
@@ -145,19 +146,38 @@ describe("Recorder", () => {
     });
     recorder.record("fill", fill(0), 0);
     for (let i = 0; i < 299; i++) recorder.record("trade", trade(i), i);
-    // The pump took all 300 and yields between slices of market data: fill the queue meanwhile, so
-    // the fills behind it overflow and start spilling while fill 0 is neither queued nor written.
+    // The pump frames the 299 trades a slice at a time, yielding between slices: fill 0 is still
+    // queued behind them when the fills below overflow the queue and spilling starts.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    expect(recorder.stats().queueDepth).toBe(0);
+    expect(recorder.stats().written).toBe(0);
     let fillNo = 1;
     for (let i = 0; i < 400; i++) {
       recorder.record("trade", trade(i), i);
-      if (i % 2 === 0) recorder.record("fill", fill(fillNo++), i);
+      recorder.record("fill", fill(fillNo++), i);
     }
     expect(recorder.stats().mode).toBe("spilling");
     await recorder.flush();
     expect(fillNumbers(sink.written)).toEqual(Array.from({ length: fillNo }, (_, i) => i));
     expect(recorder.stats()).toMatchObject({ lost: 0 });
+    await recorder.close();
+  });
+
+  it("splits a batch so no write carries more than maxBatchBytes of values", async () => {
+    const sink = new GatedSink();
+    const writes: number[] = [];
+    const write = sink.write.bind(sink);
+    sink.write = (records) => {
+      writes.push(records.reduce((n, r) => n + r.value.byteLength, 0));
+      return write(records);
+    };
+    const recorder = await Recorder.open({ sink, maxBatchBytes: 2000, lingerMs: 0 });
+    sink.hold();
+    for (let i = 0; i < 100; i++) recorder.record("fill", fill(i), i);
+    sink.release();
+    await recorder.flush();
+    expect(fillNumbers(sink.written)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(writes.length).toBeGreaterThan(2);
+    for (const bytes of writes) expect(bytes).toBeLessThanOrEqual(2000);
     await recorder.close();
   });
 

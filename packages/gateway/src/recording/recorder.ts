@@ -4,7 +4,6 @@ import {
   encodeRecord,
   isMarketDataKind,
   type Logger,
-  type MarketDataKind,
   type MarketEvent,
   marketEventFromProto,
   marketEventToProto,
@@ -16,7 +15,7 @@ import {
   TOPICS,
 } from "@openfloor/core";
 import { describeError } from "./kafka-topics.js";
-import { MarketDataFramer } from "./market-data-framer.js";
+import { MarketDataFramer, marketDataKindOf } from "./market-data-framer.js";
 import type { RecordingSink } from "./recording-sink.js";
 import { SegmentLogForwarder } from "./segment-forwarder.js";
 
@@ -36,9 +35,15 @@ export interface RecorderOptions {
   /** Most records per sink write. Default 4096. */
   maxBatch?: number;
   /**
+   * Most bytes of record values per sink write (a record larger than this goes alone). Keeps a
+   * produce request under the brokers' `message.max.bytes` when market data is framed. Default 1 MiB.
+   */
+  maxBatchBytes?: number;
+  /**
    * Most market events of one kind and instrument framed in one record (`encodeMarketDataBatch`);
-   * 1 writes one record per event. Events are only framed together within one sink write, so this
-   * adds no delay. Readers expand batches with `decodeRecords`. Default 1. Example: `100`
+   * 1 writes one record per event. A partial frame is written with the next batch (after at most
+   * `lingerMs`), so this adds no delay. Readers expand batches with `decodeRecords`. Default 1.
+   * Example: `100`
    */
   marketDataBatch?: number;
   /** How long a partial batch waits to fill before it is written. Default 2 ms. */
@@ -85,31 +90,20 @@ export interface RecorderStatsSource {
 }
 
 interface Queued {
-  readonly kind: RecordKind;
-  /** The protobuf value, or a core market event converted by the pump (off the caller's path). */
-  readonly value: RecordValues[RecordKind] | MarketEvent | undefined;
-  readonly encoded: EncodedRecord | undefined;
-  readonly timestampMs: number;
+  readonly record: EncodedRecord;
+  /** `performance.now()` when it (or its frame's first event) was recorded. */
   readonly at: number;
 }
 
 interface InFlight {
-  records: readonly EncodedRecord[];
+  readonly records: readonly EncodedRecord[];
   /** Per topic, the offset after the last spilled copy of this batch's records (when copied). */
   copies: Map<string, bigint> | undefined;
 }
 
-/** A queued item's protobuf value (market events queued as core events are converted here). */
-function protoOf(item: Queued): RecordValues[RecordKind] {
-  const v = item.value!;
-  return isMarketDataKind(item.kind) && "type" in v ? marketEventToProto(v as MarketEvent) : (v as never);
-}
-
-/** A queued market event as a core event (protobuf values given to `record` are converted back). */
-function coreEventOf(item: Queued): MarketEvent {
-  const v = item.value!;
-  return "type" in v ? (v as MarketEvent) : marketEventFromProto(v as pb.MarketEvent);
-}
+/** Market events framed between two yields to the event loop. */
+const ENCODE_SLICE = 64;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function eventsIn(records: readonly EncodedRecord[]): number {
   let n = 0;
@@ -117,16 +111,14 @@ function eventsIn(records: readonly EncodedRecord[]): number {
   return n;
 }
 
-/** Items encoded between two yields to the event loop. */
-const ENCODE_SLICE = 64;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Records the gateway's market data, orders, fills and strategy records off the hot path: `record`
- * puts a record in a bounded in-memory queue and returns at once; a pump encodes and writes batches
- * to the sink (lingering `lingerMs` to fill them).
+ * encodes the record (a few microseconds), puts it in a bounded in-memory queue and returns; a pump
+ * writes batches to the sink (lingering `lingerMs` to fill them). Market events are encoded straight
+ * into per-instrument frames, so none of them stays on the heap waiting for the pump: what is
+ * queued is bytes, and garbage collection pauses stay as short as without a recorder.
  *
  * When the queue is full, market data (`TOPICS[kind].droppable`) is dropped and counted. Every other
  * kind is never dropped: when the queue overflows, a write fails, or a write stalls for `stallMs`,
@@ -148,11 +140,19 @@ export class Recorder implements RecorderStatsSource {
   private nonDroppableQueued = 0;
   private readonly capacity: number;
   private readonly maxBatch: number;
+  private readonly maxBatchBytes: number;
   private readonly mdBatch: number;
   private readonly lingerMs: number;
   private readonly stallMs: number;
   private readonly retryDelayMs: number;
   private readonly prefix: string;
+  private readonly framer: MarketDataFramer | undefined;
+  /** Market events waiting to be framed (a ring of `capacity`): the event, its timestamp, when it came. */
+  private readonly mdEvents: (MarketEvent | undefined)[];
+  private readonly mdTs: Float64Array;
+  private readonly mdAt: Float64Array;
+  private mdHead = 0;
+  private mdSize = 0;
   private readonly logger: Logger;
   private spilling = false;
   private spillSinceMs: number | undefined;
@@ -179,13 +179,19 @@ export class Recorder implements RecorderStatsSource {
   ) {
     this.capacity = options.queueCapacity ?? 65_536;
     this.maxBatch = options.maxBatch ?? 4096;
+    this.maxBatchBytes = options.maxBatchBytes ?? 1_048_576;
     this.mdBatch = Math.max(1, options.marketDataBatch ?? 1);
     this.lingerMs = options.lingerMs ?? 2;
     this.stallMs = options.stallMs ?? 1000;
     this.retryDelayMs = options.retryDelayMs ?? 250;
     this.prefix = options.topicPrefix ?? "openfloor.";
+    this.framer = this.mdBatch > 1 ? new MarketDataFramer(this.mdBatch, this.prefix) : undefined;
     this.logger = (options.logger ?? silentLogger).child({ component: "recorder" });
     this.queue = new Array(this.capacity);
+    const ring = this.framer === undefined ? 0 : this.capacity;
+    this.mdEvents = new Array(ring);
+    this.mdTs = new Float64Array(ring);
+    this.mdAt = new Float64Array(ring);
     if (spill !== undefined && this.spillBacklog() > 0n) {
       this.spilling = true;
       this.spillSinceMs = performance.now();
@@ -210,40 +216,60 @@ export class Recorder implements RecorderStatsSource {
   }
 
   /**
-   * Queues a record; never blocks and never throws. Returns false when it was not kept: market
-   * data dropped on a full queue, or any record after `close`.
+   * Encodes and queues a record; never blocks and never throws. Returns false when it was not
+   * kept: market data dropped on a full queue, a value that cannot be encoded, or any record after
+   * `close`. Market data in protobuf form goes the way of `recordMarketEvent`.
    */
   record<K extends RecordKind>(kind: K, value: RecordValues[K], timestampMs: number): boolean {
-    return this.accept({ kind, value, encoded: undefined, timestampMs, at: performance.now() });
+    if (this.closing) return false;
+    if (isMarketDataKind(kind) && this.framer !== undefined) {
+      const event = this.encodeOrLose(kind, () => marketEventFromProto(value as pb.MarketEvent));
+      if (event !== undefined) return this.recordMarketEvent(event, timestampMs);
+      this.counts.recorded++;
+      return false;
+    }
+    this.counts.recorded++;
+    const record = this.encodeOrLose(kind, () => encodeRecord(kind, value, timestampMs, this.prefix));
+    return record !== undefined && this.accept(record, performance.now());
   }
 
   /**
-   * Queues a core market event (trade, quote, book snapshot or delta, bar); the protobuf conversion
-   * happens in the pump, not here. Same contract as `record`. `timestampMs` defaults to the
-   * event's own time.
+   * Records a core market event (trade, quote, book snapshot or delta, bar). With `marketDataBatch`
+   * > 1 the event waits in a ring and the pump encodes it into its instrument's frame, a slice of
+   * events at a time between turns of the event loop, so the caller pays a few array stores and a
+   * burst of market data never holds up an order. Same contract as `record`; a frame that meets a
+   * full queue is dropped whole (and counted). `timestampMs` defaults to the event's own time.
    */
   recordMarketEvent(event: MarketEvent, timestampMs?: number): boolean {
-    const kind: MarketDataKind =
-      event.type === "trade"
-        ? "trade"
-        : event.type === "quote"
-          ? "quote"
-          : event.type === "bar"
-            ? "bar"
-            : "book";
+    if (this.closing) return false;
+    this.counts.recorded++;
+    const kind = marketDataKindOf(event);
     const ts = timestampMs ?? Number((event.type === "bar" ? event.tsCloseNs : event.tsEventNs) / 1_000_000n);
-    return this.accept({ kind, value: event, encoded: undefined, timestampMs: ts, at: performance.now() });
+    const now = performance.now();
+    const framer = this.framer;
+    if (framer === undefined) {
+      const record = this.encodeOrLose(kind, () =>
+        encodeRecord(kind, marketEventToProto(event), ts, this.prefix),
+      );
+      return record !== undefined && this.accept(record, now);
+    }
+    if (this.mdSize >= this.capacity) {
+      this.drop(kind, 1);
+      return false;
+    }
+    const i = (this.mdHead + this.mdSize) % this.capacity;
+    this.mdEvents[i] = event;
+    this.mdTs[i] = ts;
+    this.mdAt[i] = now;
+    if (++this.mdSize === 1) this.signal();
+    return true;
   }
 
   /** Queues a record encoded already (e.g. read back from a log). Same contract as `record`. */
   recordEncoded(record: EncodedRecord): boolean {
-    return this.accept({
-      kind: record.kind,
-      value: undefined,
-      encoded: record,
-      timestampMs: record.timestampMs,
-      at: performance.now(),
-    });
+    if (this.closing) return false;
+    this.counts.recorded += record.events ?? 1;
+    return this.accept(record, performance.now());
   }
 
   stats(): RecorderStats {
@@ -251,11 +277,14 @@ export class Recorder implements RecorderStatsSource {
     const now = performance.now();
     const oldest = this.size > 0 ? this.queue[this.head] : undefined;
     if (oldest !== undefined) lagMs = now - oldest.at;
+    const framed = this.framer?.oldestOpenedAt();
+    if (framed !== undefined) lagMs = Math.max(lagMs, now - framed);
+    if (this.mdSize > 0) lagMs = Math.max(lagMs, now - this.mdAt[this.mdHead]!);
     if (this.spillSinceMs !== undefined) lagMs = Math.max(lagMs, now - this.spillSinceMs);
     return {
       mode: this.spilling ? "spilling" : "direct",
       sink: this.sink.kind,
-      queueDepth: this.size,
+      queueDepth: this.size + this.mdSize,
       queueCapacity: this.capacity,
       lagMs,
       ...this.counts,
@@ -269,7 +298,7 @@ export class Recorder implements RecorderStatsSource {
    */
   async flush(timeoutMs = 30_000): Promise<void> {
     const deadline = performance.now() + timeoutMs;
-    while (this.size > 0 || this.inFlight !== undefined || this.spilling) {
+    while (this.size > 0 || this.unframed() > 0 || this.inFlight !== undefined || this.spilling) {
       if (performance.now() > deadline) {
         throw new Error(`recorder did not flush within ${timeoutMs} ms (${JSON.stringify(this.stats())})`);
       }
@@ -302,85 +331,89 @@ export class Recorder implements RecorderStatsSource {
     }
   }
 
-  private accept(item: Queued): boolean {
-    if (this.closing) return false;
-    this.counts.recorded++;
-    const droppable = TOPICS[item.kind].droppable;
+  /** Market data not yet in a queued record: events waiting to be framed, and open frames. */
+  private unframed(): number {
+    return this.mdSize + (this.framer?.openFrames ?? 0);
+  }
+
+  /**
+   * Frames the market events waiting now (those arriving meanwhile wait for the next batch),
+   * yielding to the event loop every `ENCODE_SLICE` events. Full frames are queued as they fill.
+   */
+  private async frameMarketData(): Promise<void> {
+    const framer = this.framer;
+    if (framer === undefined) return;
+    const n = this.mdSize;
+    for (let k = 0; k < n && this.mdSize > 0; k++) {
+      if (k > 0 && k % ENCODE_SLICE === 0) await yieldToEventLoop();
+      const i = this.mdHead;
+      const event = this.mdEvents[i]!;
+      this.mdEvents[i] = undefined;
+      this.mdHead = (i + 1) % this.capacity;
+      this.mdSize--;
+      let full: EncodedRecord | undefined;
+      try {
+        full = framer.add(event, this.mdTs[i]!, this.mdAt[i]!);
+      } catch (error) {
+        this.counts.lost++;
+        this.logger.error(
+          { err: error, kind: marketDataKindOf(event) },
+          "market event could not be encoded: dropped",
+        );
+        continue;
+      }
+      if (full !== undefined) this.accept(full, this.mdAt[i]!);
+    }
+  }
+
+  /** Runs `encode`; a value that cannot be encoded is counted as lost and logged. */
+  private encodeOrLose<T>(kind: RecordKind, encode: () => T): T | undefined {
+    try {
+      return encode();
+    } catch (error) {
+      this.counts.lost++;
+      this.logger.error({ err: error, kind }, "record could not be encoded: dropped");
+      return undefined;
+    }
+  }
+
+  private accept(record: EncodedRecord, at: number): boolean {
+    const droppable = TOPICS[record.kind].droppable;
     if (!droppable && this.spilling && this.spill !== undefined) {
-      this.spillOne(this.encode(item));
+      this.spillOne(record);
       return true;
     }
     if (this.size >= this.capacity) {
       if (droppable) {
-        this.drop(item.kind, 1);
+        this.drop(record.kind, record.events ?? 1);
         return false;
       }
       if (this.spill === undefined) {
         this.counts.lost++;
-        this.logger.error({ kind: item.kind }, "recording queue full and no spill log: record lost");
+        this.logger.error({ kind: record.kind }, "recording queue full and no spill log: record lost");
         return false;
       }
       this.enterSpilling();
-      this.spillOne(this.encode(item));
+      this.spillOne(record);
       return true;
     }
-    this.queue[(this.head + this.size) % this.capacity] = item;
+    this.queue[(this.head + this.size) % this.capacity] = { record, at };
     this.size++;
     if (!droppable) this.nonDroppableQueued++;
     if (this.size === 1 || this.size === this.maxBatch) this.signal();
     return true;
   }
 
+  /** Queues the frames still open (the pump does before taking a batch). */
+  private sealFrames(): void {
+    if (this.framer === undefined || this.framer.openFrames === 0) return;
+    const at = this.framer.oldestOpenedAt() ?? performance.now();
+    for (const record of this.framer.sealAll()) this.accept(record, at);
+  }
+
   private drop(kind: RecordKind, n: number): void {
     this.counts.dropped += n;
     this.droppedByKind[kind] = (this.droppedByKind[kind] ?? 0) + n;
-  }
-
-  private encode(item: Queued): EncodedRecord {
-    return item.encoded ?? encodeRecord(item.kind, protoOf(item), item.timestampMs, this.prefix);
-  }
-
-  /**
-   * Encodes a write batch, framing market data of one kind and instrument up to `marketDataBatch`.
-   * Records that must not be dropped are encoded first, in one go (they are few), and handed to
-   * `guard`, which `enterSpilling` treats like a batch in flight: if spilling starts while the market
-   * data is still being encoded, their copies go to the spill log ahead of anything newer. The market
-   * data then yields to the event loop every `ENCODE_SLICE` items, so encoding never holds up the order
-   * path for more than a fraction of a millisecond.
-   */
-  private async encodeAll(items: readonly Queued[], guard: InFlight): Promise<EncodedRecord[]> {
-    const records: EncodedRecord[] = [];
-    for (const item of items) {
-      if (!TOPICS[item.kind].droppable) this.encodeInto(records, item, undefined);
-    }
-    guard.records = records.slice();
-    const framer = new MarketDataFramer(this.mdBatch, this.prefix, records);
-    let encoded = 0;
-    for (const item of items) {
-      if (!TOPICS[item.kind].droppable) continue;
-      if (++encoded % ENCODE_SLICE === 0) await yieldToEventLoop();
-      this.encodeInto(records, item, framer);
-    }
-    framer.finish();
-    return records;
-  }
-
-  private encodeInto(records: EncodedRecord[], item: Queued, framer: MarketDataFramer | undefined): void {
-    try {
-      if (
-        framer === undefined ||
-        this.mdBatch === 1 ||
-        item.encoded !== undefined ||
-        !isMarketDataKind(item.kind)
-      ) {
-        records.push(this.encode(item));
-      } else {
-        framer.add(item.kind, coreEventOf(item), item.timestampMs);
-      }
-    } catch (error) {
-      this.counts.lost++;
-      this.logger.error({ err: error, kind: item.kind }, "record could not be encoded: dropped");
-    }
   }
 
   private spillOne(record: EncodedRecord): bigint | undefined {
@@ -415,8 +448,8 @@ export class Recorder implements RecorderStatsSource {
       const kept: Queued[] = [];
       for (let i = 0; i < this.size; i++) {
         const item = this.queue[(this.head + i) % this.capacity]!;
-        if (TOPICS[item.kind].droppable) kept.push(item);
-        else this.spillOne(this.encode(item));
+        if (TOPICS[item.record.kind].droppable) kept.push(item);
+        else this.spillOne(item.record);
       }
       this.queue.fill(undefined);
       this.head = 0;
@@ -447,26 +480,30 @@ export class Recorder implements RecorderStatsSource {
     });
   }
 
-  private take(max: number): Queued[] {
-    const n = Math.min(max, this.size);
-    const out = new Array<Queued>(n);
-    for (let i = 0; i < n; i++) {
-      const idx = (this.head + i) % this.capacity;
-      const item = this.queue[idx]!;
-      this.queue[idx] = undefined;
-      out[i] = item;
-      if (!TOPICS[item.kind].droppable) this.nonDroppableQueued--;
+  /** The oldest queued records, at most `maxBatch` of them and `maxBatchBytes` of values (at least one). */
+  private take(): Queued[] {
+    const out: Queued[] = [];
+    let bytes = 0;
+    while (this.size > 0 && out.length < this.maxBatch) {
+      const item = this.queue[this.head]!;
+      bytes += item.record.value.byteLength;
+      if (out.length > 0 && bytes > this.maxBatchBytes) break;
+      this.queue[this.head] = undefined;
+      this.head = (this.head + 1) % this.capacity;
+      this.size--;
+      out.push(item);
+      if (!TOPICS[item.record.kind].droppable) this.nonDroppableQueued--;
     }
-    this.head = (this.head + n) % this.capacity;
-    this.size -= n;
     return out;
   }
 
   private async pump(): Promise<void> {
     for (;;) {
-      if (this.size > 0) {
+      if (this.size > 0 || this.unframed() > 0) {
         if (this.size < this.maxBatch && this.lingerMs > 0 && !this.closing) await sleep(this.lingerMs);
-        await this.writeBatch(this.take(this.maxBatch));
+        await this.frameMarketData();
+        this.sealFrames();
+        await this.writeBatch(this.take());
         if (this.spilling && !this.abandoned) await this.forwardSpill();
         continue;
       }
@@ -482,20 +519,9 @@ export class Recorder implements RecorderStatsSource {
   }
 
   private async writeBatch(items: readonly Queued[]): Promise<void> {
-    const encoding: InFlight = { records: [], copies: undefined };
-    this.inFlight = encoding;
-    let records: EncodedRecord[];
-    try {
-      records = await this.encodeAll(items, encoding);
-    } finally {
-      this.inFlight = undefined;
-    }
-    let pending: readonly EncodedRecord[] = records;
-    // Copies spilled while the batch was being encoded count as the first attempt's.
-    let copies = encoding.copies;
+    let pending: readonly EncodedRecord[] = items.map((item) => item.record);
     while (pending.length > 0) {
-      const inFlight: InFlight = { records: pending, copies };
-      copies = undefined;
+      const inFlight: InFlight = { records: pending, copies: undefined };
       this.inFlight = inFlight;
       const stall =
         this.spill === undefined
