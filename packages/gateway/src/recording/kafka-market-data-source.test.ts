@@ -128,4 +128,14 @@ describe("KafkaMarketDataSource", () => {
     await feed.close();
     await recorder.close();
   });
+
+  it("fails to open within connectTimeoutMs when no broker answers, naming the brokers", async () => {
+    const t0 = performance.now();
+    const opening = KafkaMarketDataSource.open({ brokers: ["127.0.0.1:1"], connectTimeoutMs: 500 });
+    await expect(opening).rejects.toMatchObject({
+      code: "KAFKA_UNAVAILABLE",
+      message: expect.stringContaining("127.0.0.1:1"),
+    });
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  });
 });

@@ -13,6 +13,7 @@ import {
   recordOfMessage,
 } from "./kafka-client.js";
 import { topicName } from "./kafka-topics.js";
+import { RecordingError } from "./recording-error.js";
 
 /** Market data kinds, one topic each. */
 export type MarketDataKind = "trade" | "quote" | "book" | "bar";
@@ -30,6 +31,12 @@ export interface KafkaMarketDataSourceOptions extends KafkaConnectOptions {
    * still hold, then live (a replay). Default `"latest"`.
    */
   from?: "latest" | "earliest";
+  /**
+   * How long opening may take (reaching a broker and positioning on every partition) before it
+   * fails with `RecordingError` `KAFKA_UNAVAILABLE` naming the brokers. Once open, a broker restart is
+   * waited out, however long. Default 15000 ms.
+   */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -61,20 +68,32 @@ export class KafkaMarketDataSource implements AsyncIterable<MarketEvent> {
       clientId: options.clientId ?? "openfloor-md-source",
       maxWaitTimeMs: 50,
     });
+    const timeoutMs = options.connectTimeoutMs ?? 15_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no broker answered within ${timeoutMs} ms`)), timeoutMs);
+    });
     try {
-      const stream = await consumer.consume({
-        topics: kinds.map((k) => topicName(k, options.topicPrefix)),
-        mode: options.from ?? "latest",
-        autocommit: false,
-      });
-      // Positioned (the start offsets resolved): from here on, nothing recorded is missed.
-      await once(stream, "offsets");
+      const positioned = (async () => {
+        const stream = await consumer.consume({
+          topics: kinds.map((k) => topicName(k, options.topicPrefix)),
+          mode: options.from ?? "latest",
+          autocommit: false,
+        });
+        // Positioned (the start offsets resolved): from here on, nothing recorded is missed.
+        await once(stream, "offsets");
+        return stream;
+      })();
+      positioned.catch(() => {});
+      const stream = await Promise.race([positioned, timedOut]);
       const wanted =
         options.instruments === undefined ? undefined : new Set(options.instruments.map(formatInstrumentId));
       return new KafkaMarketDataSource(consumer, stream, wanted);
     } catch (error) {
-      await consumer.close(true);
-      throw error;
+      await consumer.close(true).catch(() => {});
+      throw RecordingError.unavailable(options.brokers, error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Quote, silentLogger } from "@openfloor/core";
+import { instrumentId, type Quote, silentLogger } from "@openfloor/core";
 import { createGateway, defaultConfig, type Gateway, type GatewayConfig } from "@openfloor/gateway";
 import { useKafka } from "@openfloor/testkit/vitest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { SdkError } from "../errors/sdk-errors.js";
+import { SdkError, TransportError } from "../errors/sdk-errors.js";
 import { runStrategy } from "../strategy/runner.js";
 import { GrpcTransport } from "../transport/grpc/grpc-transport.js";
 import { BuyOnce, until } from "../transport/in-process/buy-once.test-support.js";
@@ -96,6 +96,19 @@ describe("kafkaMarketData", () => {
     expect(all.slice(start, start + seen.length)).toEqual(seen);
     expect(strategy.errors).toEqual([]);
   }, 90_000);
+
+  it("errors the subscription with a TransportError naming the brokers when none answers", async () => {
+    const feed = kafkaMarketData({ brokers: "127.0.0.1:1", connectTimeoutMs: 500 });
+    const error = await new Promise<unknown>((resolve) => {
+      feed
+        .marketData({ instrument: instrumentId("BTC/USDT", "sim"), channel: "quotes" })
+        .subscribe({ error: resolve, complete: () => resolve(undefined) });
+    });
+    expect(error).toBeInstanceOf(TransportError);
+    expect((error as Error).message).toContain("kafka://127.0.0.1:1");
+    expect((error as Error).message).toContain("cannot reach the Kafka brokers");
+    await feed.close();
+  });
 
   it("refuses an empty broker list, naming the field", async () => {
     expect(() => kafkaMarketData({ brokers: " " })).toThrow(SdkError);

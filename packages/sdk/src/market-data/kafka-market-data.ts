@@ -17,6 +17,11 @@ export interface KafkaMarketDataOptions {
   readonly from?: "latest" | "earliest";
   /** Client id reported to the brokers. Default `"openfloor-sdk"`. */
   readonly clientId?: string;
+  /**
+   * How long a subscription may take to reach the brokers before it errors (a `TransportError`
+   * naming them). Once connected, a broker restart is waited out. Default 15000 ms.
+   */
+  readonly connectTimeoutMs?: number;
 }
 
 type Kind = "trade" | "quote" | "book" | "bar";
@@ -39,6 +44,7 @@ interface KafkaSourceClass {
     kinds?: readonly Kind[];
     topicPrefix?: string;
     from?: "latest" | "earliest";
+    connectTimeoutMs?: number;
   }): Promise<KafkaSource>;
 }
 
@@ -84,6 +90,9 @@ export function kafkaMarketData(options: KafkaMarketDataOptions): MarketDataFeed
               kinds: [KIND[subscription.channel]],
               ...(options.topicPrefix === undefined ? {} : { topicPrefix: options.topicPrefix }),
               from: options.from ?? "latest",
+              ...(options.connectTimeoutMs === undefined
+                ? {}
+                : { connectTimeoutMs: options.connectTimeoutMs }),
             });
             if (done || closed) {
               await opened.close();
