@@ -28,6 +28,8 @@ export interface KafkaSinkOptions extends KafkaConnectOptions {
  */
 export class KafkaSink implements RecordingSink {
   readonly kind = "kafka";
+  /** The producer is done with the messages once the send has settled. */
+  readonly releasesValues = true;
 
   private constructor(
     private readonly producer: RecordProducer,

@@ -38,6 +38,8 @@ interface OpenFrame {
 /** First capacity of a frame's buffer; it doubles when a frame outgrows it. */
 const INITIAL_FRAME_BYTES = 4096;
 const EMPTY = Buffer.alloc(0);
+/** Most spare frame buffers kept for reuse. */
+const POOL_LIMIT = 1024;
 
 /**
  * Frames market events into batch records (`MarketDataFrame`, schema version 2) of at most
@@ -52,6 +54,9 @@ export class MarketDataFramer {
   /** kind -> venue -> symbol -> frame. */
   private readonly open = new Map<MarketDataKind, Map<string, Map<string, OpenFrame>>>();
   private frames = 0;
+  /** Buffers this framer allocated, so `release` takes back its own and nothing else. */
+  private readonly own = new WeakSet<ArrayBuffer>();
+  private readonly spare: Buffer[] = [];
 
   constructor(
     private readonly maxEvents: number,
@@ -69,8 +74,9 @@ export class MarketDataFramer {
     const { buf, length } = encodeEntryShared(event);
     const frame = this.frameOf(kind, event.instrument, timestampMs, now);
     if (frame.length + length > frame.bytes.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(frame.bytes.length * 2, frame.length + length));
+      const grown = this.acquire(Math.max(frame.bytes.length * 2, frame.length + length));
       frame.bytes.copy(grown, 0, 0, frame.length);
+      this.release(frame.bytes);
       frame.bytes = grown;
     }
     const bytes = frame.bytes;
@@ -79,6 +85,17 @@ export class MarketDataFramer {
     frame.length += length;
     frame.count++;
     return frame.count >= this.maxEvents ? this.seal(frame) : undefined;
+  }
+
+  /**
+   * Takes back the buffer of a record this framer sealed, once nothing refers to its value any more
+   * (the sink wrote it and let go of it); later frames reuse it. Values of other records are ignored.
+   */
+  release(value: Uint8Array): void {
+    const buffer = value.buffer as ArrayBuffer;
+    if (!this.own.has(buffer) || this.spare.length >= POOL_LIMIT) return;
+    this.own.delete(buffer);
+    this.spare.push(Buffer.from(buffer));
   }
 
   /** Seals every frame still open, oldest first per instrument. */
@@ -107,6 +124,18 @@ export class MarketDataFramer {
     return oldest;
   }
 
+  /** A spare buffer of at least `size` bytes, or a new one. */
+  private acquire(size: number): Buffer {
+    const spare = this.spare.pop();
+    if (spare !== undefined && spare.length >= size) {
+      this.own.add(spare.buffer as ArrayBuffer);
+      return spare;
+    }
+    const bytes = Buffer.allocUnsafeSlow(size);
+    this.own.add(bytes.buffer as ArrayBuffer);
+    return bytes;
+  }
+
   private frameOf(kind: MarketDataKind, id: InstrumentId, timestampMs: number, now: number): OpenFrame {
     let venues = this.open.get(kind);
     if (venues === undefined) {
@@ -133,7 +162,7 @@ export class MarketDataFramer {
       symbols.set(id.symbol, frame);
     }
     if (frame.count === 0) {
-      frame.bytes = Buffer.allocUnsafeSlow(frame.capacity);
+      frame.bytes = this.acquire(frame.capacity);
       frame.timestampMs = timestampMs;
       frame.openedAt = now;
       this.frames++;

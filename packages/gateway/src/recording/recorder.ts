@@ -519,7 +519,19 @@ export class Recorder implements RecorderStatsSource {
   }
 
   private async writeBatch(items: readonly Queued[]): Promise<void> {
-    let pending: readonly EncodedRecord[] = items.map((item) => item.record);
+    try {
+      await this.writeRecords(items.map((item) => item.record));
+    } finally {
+      // Written, dropped, or copied to the spill log: the sink is done with the frames' bytes.
+      const framer = this.framer;
+      if (framer !== undefined && this.sink.releasesValues === true) {
+        for (const item of items) if (item.record.events !== undefined) framer.release(item.record.value);
+      }
+    }
+  }
+
+  private async writeRecords(records: readonly EncodedRecord[]): Promise<void> {
+    let pending: readonly EncodedRecord[] = records;
     while (pending.length > 0) {
       const inFlight: InFlight = { records: pending, copies: undefined };
       this.inFlight = inFlight;

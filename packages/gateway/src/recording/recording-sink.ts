@@ -14,6 +14,13 @@ export interface RecordingSink {
   write(records: readonly EncodedRecord[]): Promise<void>;
   /** Releases the sink; writes still pending are abandoned (they reject). */
   close(): Promise<void>;
+  /**
+   * True when the sink keeps no reference to a record's `value` once `write` has settled (it copied
+   * or sent the bytes). The `Recorder` then reuses the buffers of its market-data frames instead of
+   * allocating new ones, which keeps garbage collection from running full collections every second
+   * under a heavy feed. Leave it unset for a sink that holds on to the values.
+   */
+  readonly releasesValues?: boolean;
 }
 
 /** Options of `SegmentLogSink.open`. */
@@ -31,6 +38,8 @@ export interface SegmentLogSinkOptions {
 /** The local fallback: records go to a segment log in the data directory (replayable into Kafka). */
 export class SegmentLogSink implements RecordingSink {
   readonly kind = "segment-log";
+  /** `append` copies each value into the log's entry. */
+  readonly releasesValues = true;
 
   private constructor(readonly log: SegmentLogWriter) {}
 
