@@ -4,6 +4,7 @@ import { join } from "node:path";
 import {
   Decimal,
   decodeRecords,
+  type EncodedRecord,
   instrumentId,
   type MarketEvent,
   marketEventFromProto,
@@ -12,7 +13,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { fillProto } from "./fixtures.test-support.js";
 import { Recorder } from "./recorder.js";
-import { SegmentLogSink } from "./recording-sink.js";
+import { type RecordingSink, SegmentLogSink } from "./recording-sink.js";
 
 const quote = (symbol: string, i: number): MarketEvent => ({
   type: "quote",
@@ -79,5 +80,66 @@ describe("Recorder market data framing", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  /** Every market event in `records`, in order, as core events. */
+  const eventsOf = (records: readonly EncodedRecord[]) =>
+    records.flatMap((r) =>
+      decodeRecords(r.headers, r.value).map((d) => marketEventFromProto(d.value as never)),
+    );
+  const symbols = ["BTC/USDT", "ETH/USDT", "SOL/USDT"];
+  const bySymbol = (events: readonly MarketEvent[], symbol: string) =>
+    events.filter((e) => e.instrument.symbol === symbol);
+
+  it("reuses frame buffers across writes for a sink that lets go of values, and every event reads back intact", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "openfloor-batching-"));
+    try {
+      const recorder = await Recorder.open({
+        sink: await SegmentLogSink.open({ dir, sync: false }),
+        marketDataBatch: 50,
+        lingerMs: 0,
+      });
+      const sent: MarketEvent[] = [];
+      for (let round = 0; round < 20; round++) {
+        for (let i = 0; i < 500; i++) {
+          const event = quote(symbols[i % 3]!, round * 500 + i);
+          sent.push(event);
+          recorder.recordMarketEvent(event);
+        }
+        await recorder.flush();
+      }
+      await recorder.close();
+      const records: EncodedRecord[] = [];
+      for await (const { record } of readSegmentLog({ dir })) records.push(record);
+      const back = eventsOf(records);
+      expect(back).toHaveLength(sent.length);
+      for (const symbol of symbols) expect(bySymbol(back, symbol)).toEqual(bySymbol(sent, symbol));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("leaves the values alone for a sink that keeps them", async () => {
+    const kept: EncodedRecord[] = [];
+    const sink: RecordingSink = {
+      kind: "kafka",
+      write: async (records) => {
+        kept.push(...records);
+      },
+      close: async () => {},
+    };
+    const recorder = await Recorder.open({ sink, marketDataBatch: 50, lingerMs: 0 });
+    const sent: MarketEvent[] = [];
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 300; i++) {
+        const event = quote(symbols[i % 3]!, round * 300 + i);
+        sent.push(event);
+        recorder.recordMarketEvent(event);
+      }
+      await recorder.flush();
+    }
+    await recorder.close();
+    const back = eventsOf(kept);
+    for (const symbol of symbols) expect(bySymbol(back, symbol)).toEqual(bySymbol(sent, symbol));
   });
 });
