@@ -1,7 +1,7 @@
 import { Decimal, instrumentId, type MarketEvent, marketEventToProto, pb } from "@openfloor/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodeEntry, encodeSubscribeResponse } from "./frame-encoding.js";
+import { encodeEntry, encodeEntryShared, encodeSubscribeResponse } from "./frame-encoding.js";
 
 const btc = instrumentId("BTC/USDT", "sim");
 const trade: MarketEvent = {
@@ -127,6 +127,9 @@ describe("encodeEntry", () => {
         expect(entry.length).toBe(expected.length);
         expect(Buffer.from(entry).equals(Buffer.from(expected))).toBe(true);
         expect(body.length).toBeLessThan(entry.length);
+        // The recorder's path: the same bytes in the shared buffer, whatever the previous event left there.
+        const shared = encodeEntryShared(e);
+        expect(Buffer.from(shared.buf.subarray(0, shared.length)).equals(Buffer.from(expected))).toBe(true);
       }),
       { numRuns: 2000 },
     );

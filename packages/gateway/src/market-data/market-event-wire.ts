@@ -59,17 +59,31 @@ function splitZigzag(v: bigint, out: U64): U64 {
 
 /** An int64 field value split once, for both the size pass and the write pass. */
 interface SplitInt64 {
-  readonly zero: boolean;
-  readonly lo: number;
-  readonly hi: number;
-  readonly size: number;
+  zero: boolean;
+  lo: number;
+  hi: number;
+  size: number;
 }
 
-function int64(v: bigint): SplitInt64 {
-  if (v === 0n) return { zero: true, lo: 0, hi: 0, size: 0 };
+/** Splits `v` into `out` (one of the two module scratch values below: no allocation per event). */
+function int64(v: bigint, out: SplitInt64): SplitInt64 {
+  if (v === 0n) {
+    out.zero = true;
+    out.lo = 0;
+    out.hi = 0;
+    out.size = 0;
+    return out;
+  }
   const s = splitInt64(v, scratch);
-  return { zero: false, lo: s.lo, hi: s.hi, size: 1 + varint64Size(s.lo, s.hi) };
+  out.zero = false;
+  out.lo = s.lo;
+  out.hi = s.hi;
+  out.size = 1 + varint64Size(s.lo, s.hi);
+  return out;
 }
+
+const tsEventScratch: SplitInt64 = { zero: true, lo: 0, hi: 0, size: 0 };
+const tsRecvScratch: SplitInt64 = { zero: true, lo: 0, hi: 0, size: 0 };
 
 function int64Size(v: bigint): number {
   const s = splitInt64(v, scratch);
@@ -263,7 +277,6 @@ function writeMarketEventEntry(
   const inst = instrumentBody(event.instrument);
   let oneofField: number;
   let body: number;
-  const sizes: number[] = [];
   switch (event.type) {
     case "trade": {
       oneofField = 1;
@@ -272,8 +285,8 @@ function writeMarketEventEntry(
       const ascii = asciiLength(event.tradeId);
       const id = ascii >= 0 ? undefined : encoder.encode(event.tradeId);
       const idLength = id === undefined ? ascii : id.length;
-      const tsEvent = int64(event.tsEventNs);
-      const tsRecv = int64(event.tsRecvNs);
+      const tsEvent = int64(event.tsEventNs, tsEventScratch);
+      const tsRecv = int64(event.tsRecvNs, tsRecvScratch);
       body =
         fieldSize(inst.length) +
         fieldSize(p) +
@@ -300,8 +313,8 @@ function writeMarketEventEntry(
       const bs = decimalBodySize(event.bidSize);
       const ap = decimalBodySize(event.askPrice);
       const as = decimalBodySize(event.askSize);
-      const tsEvent = int64(event.tsEventNs);
-      const tsRecv = int64(event.tsRecvNs);
+      const tsEvent = int64(event.tsEventNs, tsEventScratch);
+      const tsRecv = int64(event.tsRecvNs, tsRecvScratch);
       body =
         fieldSize(inst.length) +
         fieldSize(bp) +
@@ -322,6 +335,7 @@ function writeMarketEventEntry(
     }
     case "book-snapshot":
     case "book-delta": {
+      const sizes: number[] = [];
       const snapshot = event.type === "book-snapshot";
       oneofField = snapshot ? 3 : 4;
       const bidBytes = levelSizes(event.bids, sizes);
