@@ -43,12 +43,12 @@ const POOL_LIMIT = 1024;
 
 /**
  * Frames market events into batch records (`MarketDataFrame`, schema version 2) of at most
- * `maxEvents` events of one kind and instrument, in arrival order per instrument. Each event is
- * encoded as it arrives (by the gateway's direct market-event writer: the bytes ts-proto writes,
- * several times faster) and appended to its frame's buffer, so no event object outlives the call
- * that brought it: the young generation stays empty of them and garbage collection stays short.
+ * `maxEvents` events of one kind and instrument, in the order added per instrument. Each event is
+ * encoded by the gateway's direct market-event writer (the bytes ts-proto writes, several times
+ * faster) into a shared scratch buffer and copied onto its frame's buffer: nothing is allocated per
+ * event, and frame buffers given back with `release` are reused.
  *
- * `add` returns the record of a frame that just reached `maxEvents`; `sealAll` returns the partial ones.
+ * `add` returns the record of a frame that just reached `maxEvents`; `sealAll` hands over the partial ones.
  */
 export class MarketDataFramer {
   /** kind -> venue -> symbol -> frame. */
@@ -98,30 +98,26 @@ export class MarketDataFramer {
     this.spare.push(Buffer.from(buffer));
   }
 
-  /** Seals every frame still open, oldest first per instrument. */
-  sealAll(): EncodedRecord[] {
-    const out: EncodedRecord[] = [];
-    if (this.frames === 0) return out;
-    for (const venues of this.open.values()) {
-      for (const symbols of venues.values()) {
-        for (const frame of symbols.values()) if (frame.count > 0) out.push(this.seal(frame));
-      }
-    }
-    return out;
+  /** Seals every frame still open, handing each record over with when its first event arrived. */
+  sealAll(sealed: (record: EncodedRecord, openedAt: number) => void): void {
+    for (const frame of this.openOnes()) sealed(this.seal(frame), frame.openedAt);
   }
 
   /** `performance.now()` of the oldest event in an open frame, or undefined. */
   oldestOpenedAt(): number | undefined {
-    if (this.frames === 0) return undefined;
     let oldest: number | undefined;
+    for (const f of this.openOnes()) if (oldest === undefined || f.openedAt < oldest) oldest = f.openedAt;
+    return oldest;
+  }
+
+  /** The frames holding events (none is visited when none is open). */
+  private *openOnes(): Generator<OpenFrame> {
+    if (this.frames === 0) return;
     for (const venues of this.open.values()) {
       for (const symbols of venues.values()) {
-        for (const f of symbols.values()) {
-          if (f.count > 0 && (oldest === undefined || f.openedAt < oldest)) oldest = f.openedAt;
-        }
+        for (const frame of symbols.values()) if (frame.count > 0) yield frame;
       }
     }
-    return oldest;
   }
 
   /** A spare buffer of at least `size` bytes, or a new one. */

@@ -116,9 +116,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * Records the gateway's market data, orders, fills and strategy records off the hot path: `record`
  * encodes the record (a few microseconds), puts it in a bounded in-memory queue and returns; a pump
- * writes batches to the sink (lingering `lingerMs` to fill them). Market events are encoded straight
- * into per-instrument frames, so none of them stays on the heap waiting for the pump: what is
- * queued is bytes, and garbage collection pauses stay as short as without a recorder.
+ * writes batches to the sink (lingering `lingerMs` to fill them). With `marketDataBatch` > 1,
+ * `recordMarketEvent` only puts the event in a ring; the pump frames the ring a slice at a time into
+ * per-instrument buffers that are reused once the sink lets go of them (`releasesValues`).
  *
  * When the queue is full, market data (`TOPICS[kind].droppable`) is dropped and counted. Every other
  * kind is never dropped: when the queue overflows, a write fails, or a write stalls for `stallMs`,
@@ -243,18 +243,17 @@ export class Recorder implements RecorderStatsSource {
   recordMarketEvent(event: MarketEvent, timestampMs?: number): boolean {
     if (this.closing) return false;
     this.counts.recorded++;
-    const kind = marketDataKindOf(event);
     const ts = timestampMs ?? Number((event.type === "bar" ? event.tsCloseNs : event.tsEventNs) / 1_000_000n);
     const now = performance.now();
-    const framer = this.framer;
-    if (framer === undefined) {
+    if (this.framer === undefined) {
+      const kind = marketDataKindOf(event);
       const record = this.encodeOrLose(kind, () =>
         encodeRecord(kind, marketEventToProto(event), ts, this.prefix),
       );
       return record !== undefined && this.accept(record, now);
     }
     if (this.mdSize >= this.capacity) {
-      this.drop(kind, 1);
+      this.drop(marketDataKindOf(event), 1);
       return false;
     }
     const i = (this.mdHead + this.mdSize) % this.capacity;
@@ -351,18 +350,10 @@ export class Recorder implements RecorderStatsSource {
       this.mdEvents[i] = undefined;
       this.mdHead = (i + 1) % this.capacity;
       this.mdSize--;
-      let full: EncodedRecord | undefined;
-      try {
-        full = framer.add(event, this.mdTs[i]!, this.mdAt[i]!);
-      } catch (error) {
-        this.counts.lost++;
-        this.logger.error(
-          { err: error, kind: marketDataKindOf(event) },
-          "market event could not be encoded: dropped",
-        );
-        continue;
-      }
-      if (full !== undefined) this.accept(full, this.mdAt[i]!);
+      const at = this.mdAt[i]!;
+      // Undefined both when the frame is not full yet and when the event could not be encoded (counted).
+      const full = this.encodeOrLose(marketDataKindOf(event), () => framer.add(event, this.mdTs[i]!, at));
+      if (full !== undefined) this.accept(full, at);
     }
   }
 
@@ -406,9 +397,14 @@ export class Recorder implements RecorderStatsSource {
 
   /** Queues the frames still open (the pump does before taking a batch). */
   private sealFrames(): void {
-    if (this.framer === undefined || this.framer.openFrames === 0) return;
-    const at = this.framer.oldestOpenedAt() ?? performance.now();
-    for (const record of this.framer.sealAll()) this.accept(record, at);
+    // All take the oldest frame's time, so the queue's head shows the lag of the oldest event.
+    const sealed: EncodedRecord[] = [];
+    let oldest = Number.POSITIVE_INFINITY;
+    this.framer?.sealAll((record, openedAt) => {
+      sealed.push(record);
+      oldest = Math.min(oldest, openedAt);
+    });
+    for (const record of sealed) this.accept(record, oldest);
   }
 
   private drop(kind: RecordKind, n: number): void {
