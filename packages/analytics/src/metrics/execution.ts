@@ -3,7 +3,8 @@ import { sqlString } from "../sql.js";
 import type { MetricsContext } from "./options.js";
 import { big, withInstrumentIds } from "./pnl.js";
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+/** A DuckDB value as a number; SQL NULL (or no row) as null. */
+export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /**
  * Temp tables of the strategy's orders created in [from, to):
@@ -125,19 +126,40 @@ export async function orderStats(s: LakeSession): Promise<OrderStats> {
       UNION ALL
       SELECT floor(log10(greatest(fill_ms, 0.001)) * 4)::INTEGER, 0, 1 FROM lat WHERE fill_ms IS NOT NULL)
     SELECT b, sum(ack)::INTEGER AS ack, sum(fill)::INTEGER AS fill FROM x GROUP BY b ORDER BY b`);
-  const lat = (p: string): LatencyRow => ({
-    count: Number(r?.[`${p}_n`] ?? 0),
-    mean: num(r?.[`${p}_mean`]),
-    q: ((r?.[`${p}_q`] as (number | null)[] | null) ?? [null, null, null]).map(num),
-    max: num(r?.[`${p}_max`]),
-  });
+  const lat = (p: string) =>
+    latencyRow(r?.[`${p}_n`], r?.[`${p}_mean`], r?.[`${p}_q`] as (number | null)[] | null, r?.[`${p}_max`]);
+  return orderStatsOf(r, byInstrument, lat("ack"), lat("fill"), histogram);
+}
+
+/** One latency summary from the count, mean, p50/p90/p99 and max as DuckDB returned them. */
+export function latencyRow(
+  n: unknown,
+  mean: unknown,
+  q: readonly (number | null)[] | null | undefined,
+  max: unknown,
+): LatencyRow {
+  return { count: Number(n ?? 0), mean: num(mean), q: (q ?? [null, null, null]).map(num), max: num(max) };
+}
+
+/**
+ * `OrderStats` from the counts row (`orders`, `with_fills`, `fill_ratio`), the fill ratio per
+ * instrument, the two latency summaries and the histogram: the raw lake's reading and the per-day
+ * aggregates' end here alike.
+ */
+export function orderStatsOf(
+  r: Record<string, unknown> | undefined,
+  byInstrument: readonly { instrument: string; ratio: number | null }[],
+  ack: LatencyRow,
+  fill: LatencyRow,
+  histogram: { b: number; ack: number; fill: number }[],
+): OrderStats {
   return {
     orders: Number(r?.orders ?? 0),
     ordersWithFills: Number(r?.with_fills ?? 0),
     fillRatio: num(r?.fill_ratio),
     fillRatioByInstrument: new Map(byInstrument.map((b) => [b.instrument, num(b.ratio)])),
-    ack: lat("ack"),
-    fill: lat("fill"),
+    ack,
+    fill,
     histogram,
   };
 }

@@ -8,7 +8,14 @@ import {
 import { DAY_NS } from "../lake/lake-files.js";
 import type { LakeSession } from "../lake/lake-session.js";
 import { sqlString, sqlStringList } from "../sql.js";
-import type { OrderStats, QuoteJoinResult, SlippageRow } from "./execution.js";
+import {
+  latencyRow,
+  num,
+  type OrderStats,
+  orderStatsOf,
+  type QuoteJoinResult,
+  type SlippageRow,
+} from "./execution.js";
 import type { MetricsContext } from "./options.js";
 import { big, GRID_SELECT, type GridRow } from "./pnl.js";
 import type { RoundTripRow } from "./round-trips.js";
@@ -26,7 +33,6 @@ const AGGREGATE_TABLES = [
   "internal-day",
 ] as const;
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const view = (t: string) => `a_${t.replaceAll("-", "_")}`;
 
 /**
@@ -238,22 +244,9 @@ export class AggregateReader {
       FROM lv GROUP BY b ORDER BY b`);
     const lat = (kind: string) => {
       const x = stats.find((st) => st.kind === kind);
-      return {
-        count: Number(x?.n ?? 0),
-        mean: num(x?.mean),
-        q: (x?.q ?? [null, null, null]).map(num),
-        max: num(x?.mx),
-      };
+      return latencyRow(x?.n, x?.mean, x?.q, x?.mx);
     };
-    return {
-      orders: Number(r?.orders ?? 0),
-      ordersWithFills: Number(r?.with_fills ?? 0),
-      fillRatio: num(r?.fill_ratio),
-      fillRatioByInstrument: new Map(byInstrument.map((b) => [b.instrument, num(b.ratio)])),
-      ack: lat("ack"),
-      fill: lat("fill"),
-      histogram,
-    };
+    return orderStatsOf(r, byInstrument, lat("ack"), lat("fill"), histogram);
   }
 
   /** Slippage against arrival mids and markouts, from the per-day sums of the as-of joins. */
