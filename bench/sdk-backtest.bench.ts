@@ -6,11 +6,12 @@
 // of it.
 // Plain script: npx tsx --expose-gc bench/sdk-backtest.bench.ts [--events 2000000] [--runs 5]
 import { spawnSync } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, renameSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { numberArg as arg, rerunUnderSourceCondition } from "./lib/cli.js";
 import { summarize, writeResult } from "./lib/result.js";
+import { cents, lots, MARKET_CSV_HEADER, writeCsvAtomically } from "./lib/synthetic-market.js";
 
 rerunUnderSourceCondition(import.meta.url);
 
@@ -25,9 +26,10 @@ const dataDir = join(here, "data");
 
 /** ~2M rows: a random walk on a 0.01 tick, 9 quotes for every trade, 1 ms apart. Same file on every machine. */
 async function generate(path: string, events: number): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp`;
-  const out = createWriteStream(tmp);
+  await writeCsvAtomically(path, MARKET_CSV_HEADER, walkLines(events));
+}
+
+function* walkLines(events: number): Generator<string> {
   let a = 7 >>> 0;
   const random = () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -36,28 +38,18 @@ async function generate(path: string, events: number): Promise<void> {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const cents = (n: number) => `${Math.floor(n / 100)}.${String(n % 100).padStart(2, "0")}`;
-  const lots = (n: number) => `${Math.floor(n / 10_000)}.${String(n % 10_000).padStart(4, "0")}`;
   let mid = 4_200_000; // 42 000.00 in cents
   let ts = 1_704_067_200_000_000_000n;
-  let chunk = "ts,type,instrument,bid_price,bid_size,ask_price,ask_size,price,size,aggressor,trade_id\n";
   for (let i = 0; i < events; i++) {
     ts += 1_000_000n;
     if (i % 10 === 9) {
       const buy = random() < 0.5;
-      chunk += `${ts},trade,BTC/USDT:sim,,,,,${cents(buy ? mid + 1 : mid - 1)},${lots(1 + Math.floor(random() * 5000))},${buy ? "buy" : "sell"},t${i}\n`;
+      yield `${ts},trade,BTC/USDT:sim,,,,,${cents(buy ? mid + 1 : mid - 1)},${lots(1 + Math.floor(random() * 5000))},${buy ? "buy" : "sell"},t${i}\n`;
     } else {
       mid += Math.floor(random() * 5) - 2;
-      chunk += `${ts},quote,BTC/USDT:sim,${cents(mid - 1)},${lots(1000 + Math.floor(random() * 30_000))},${cents(mid + 1)},${lots(1000 + Math.floor(random() * 30_000))},,,,\n`;
-    }
-    if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
-      chunk = "";
+      yield `${ts},quote,BTC/USDT:sim,${cents(mid - 1)},${lots(1000 + Math.floor(random() * 30_000))},${cents(mid + 1)},${lots(1000 + Math.floor(random() * 30_000))},,,,\n`;
     }
   }
-  out.end(chunk);
-  await new Promise<void>((r) => out.on("finish", () => r()));
-  renameSync(tmp, path);
 }
 
 async function child(path: string): Promise<void> {

@@ -68,17 +68,25 @@ export function* syntheticRows(events: number, seed = 7): Generator<SyntheticRow
 export const cents = (n: number): string => `${Math.floor(n / 100)}.${String(n % 100).padStart(2, "0")}`;
 export const lots = (n: number): string => `${Math.floor(n / 10_000)}.${String(n % 10_000).padStart(4, "0")}`;
 
-/** Writes the rows as market-data CSV (the SDK's `CSV_HEADER` format), atomically (tmp + rename). */
-export async function writeSyntheticCsv(path: string, events: number): Promise<void> {
+/** The header of the SDK's market-data CSV (`CSV_HEADER`). */
+export const MARKET_CSV_HEADER =
+  "ts,type,instrument,bid_price,bid_size,ask_price,ask_size,price,size,aggressor,trade_id";
+
+/**
+ * Writes the header and `lines` (each ending in a newline) to `path` atomically (tmp + rename),
+ * in 1 MiB chunks that wait for the stream to drain.
+ */
+export async function writeCsvAtomically(
+  path: string,
+  header: string,
+  lines: Iterable<string>,
+): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp`;
   const out = createWriteStream(tmp);
-  let chunk = "ts,type,instrument,bid_price,bid_size,ask_price,ask_size,price,size,aggressor,trade_id\n";
-  for (const r of syntheticRows(events)) {
-    chunk +=
-      r.kind === "trade"
-        ? `${r.tsNs},trade,${SYNTHETIC_INSTRUMENT},,,,,${cents(r.priceCents)},${lots(r.sizeLots)},${r.buy ? "buy" : "sell"},t${r.index}\n`
-        : `${r.tsNs},quote,${SYNTHETIC_INSTRUMENT},${cents(r.bidCents)},${lots(r.bidLots)},${cents(r.askCents)},${lots(r.askLots)},,,,\n`;
+  let chunk = `${header}\n`;
+  for (const line of lines) {
+    chunk += line;
     if (chunk.length > 1 << 20) {
       if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
       chunk = "";
@@ -87,4 +95,17 @@ export async function writeSyntheticCsv(path: string, events: number): Promise<v
   out.end(chunk);
   await new Promise<void>((resolve) => out.on("finish", () => resolve()));
   renameSync(tmp, path);
+}
+
+/** Writes the rows as market-data CSV (the SDK's `CSV_HEADER` format), atomically (tmp + rename). */
+export async function writeSyntheticCsv(path: string, events: number): Promise<void> {
+  await writeCsvAtomically(path, MARKET_CSV_HEADER, syntheticCsvLines(events));
+}
+
+function* syntheticCsvLines(events: number): Generator<string> {
+  for (const r of syntheticRows(events)) {
+    yield r.kind === "trade"
+      ? `${r.tsNs},trade,${SYNTHETIC_INSTRUMENT},,,,,${cents(r.priceCents)},${lots(r.sizeLots)},${r.buy ? "buy" : "sell"},t${r.index}\n`
+      : `${r.tsNs},quote,${SYNTHETIC_INSTRUMENT},${cents(r.bidCents)},${lots(r.bidLots)},${cents(r.askCents)},${lots(r.askLots)},,,,\n`;
+  }
 }
