@@ -15,7 +15,7 @@ import {
   quoteRecord,
   strategyJson,
 } from "../testing/records.js";
-import { BTC, scenarioRecords } from "../testing/scenario.js";
+import { BTC, order, scenarioRecords } from "../testing/scenario.js";
 import { computeMetrics } from "./compute-metrics.js";
 import type { MetricsOptions, MetricsPlan } from "./options.js";
 import type { StrategyMetrics } from "./types.js";
@@ -141,14 +141,7 @@ describe("metrics from the aggregates equal the metrics from the raw lake", () =
   it("an order filled across midnight counts only the fills before the period's end", async () => {
     const edge = await mkdtemp(join(tmpdir(), "of-aggregates-edge-"));
     const GAP = "GAP/USDT:sim";
-    const o: OrderSpec = {
-      clientOrderId: "s1",
-      strategyId: "alpha",
-      instrument: BTC,
-      side: "buy",
-      quantity: "2",
-      createdNs: ns("2024-01-01T23:59:59.900Z"),
-    };
+    const o = order("s1", "buy", "2", "2024-01-01T23:59:59.900Z");
     const g: OrderSpec = {
       clientOrderId: "g1",
       strategyId: "gap",
@@ -231,14 +224,7 @@ describe("metrics from the aggregates equal the metrics from the raw lake", () =
 
   it("built incrementally, batch after batch, they equal a build from scratch and the raw lake", async () => {
     const inc = await mkdtemp(join(tmpdir(), "of-aggregates-inc-"));
-    const o: OrderSpec = {
-      clientOrderId: "s1",
-      strategyId: "alpha",
-      instrument: BTC,
-      side: "buy",
-      quantity: "2",
-      createdNs: ns("2024-01-01T23:59:59.900Z"),
-    };
+    const o = order("s1", "buy", "2", "2024-01-01T23:59:59.900Z");
     const fill = (id: string, iso: string, price: string) =>
       fillRecord({
         fillId: id,
@@ -307,14 +293,7 @@ describe("metrics from the aggregates equal the metrics from the raw lake", () =
   it("continues open lots, open round trips and running sums across days built apart", async () => {
     const inc = await mkdtemp(join(tmpdir(), "of-aggregates-carry-"));
     const leg = (id: string, side: "buy" | "sell", quantity: string, iso: string, price: string) => {
-      const spec: OrderSpec = {
-        clientOrderId: id,
-        strategyId: "alpha",
-        instrument: BTC,
-        side,
-        quantity,
-        createdNs: ns(iso),
-      };
+      const spec = order(id, side, quantity, iso);
       return [
         orderEventRecord(spec, "accepted", spec.createdNs + 3_000_000n, "accepted"),
         fillRecord({
@@ -337,14 +316,7 @@ describe("metrics from the aggregates equal the metrics from the raw lake", () =
       ];
     };
     // an order resting for days: filled once on day 4 and again on day 8
-    const gtc: OrderSpec = {
-      clientOrderId: "gtc",
-      strategyId: "alpha",
-      instrument: BTC,
-      side: "buy",
-      quantity: "2",
-      createdNs: ns("2024-01-04T10:30:00Z"),
-    };
+    const gtc = order("gtc", "buy", "2", "2024-01-04T10:30:00Z");
     const gtcFill = (n: number, iso: string) =>
       fillRecord({
         fillId: `f-gtc-${n}`,

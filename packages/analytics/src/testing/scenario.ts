@@ -41,7 +41,8 @@ interface Leg {
   readonly fill?: { readonly afterMs: number; readonly price: string; readonly fee: string };
 }
 
-const order = (
+/** An order of strategy "alpha" on BTC created at `iso`. */
+export const order = (
   id: string,
   side: "buy" | "sell",
   quantity: string,
