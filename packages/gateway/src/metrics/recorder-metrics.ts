@@ -39,7 +39,11 @@ export function registerRecorderMetrics(registry: Registry, sources: RecorderMet
         if (s !== undefined) this.inc(read(s));
       },
     });
-  gauge("openfloor_recorder_queue_depth", "Records queued for the recording sink", (s) => s.queueDepth);
+  gauge(
+    "openfloor_recorder_queue_depth",
+    "Records and market events queued for the recording sink",
+    (s) => s.queueDepth,
+  );
   gauge("openfloor_recorder_queue_capacity", "Records the recorder's queue holds", (s) => s.queueCapacity);
   gauge(
     "openfloor_recorder_lag_seconds",

@@ -40,7 +40,8 @@ export interface GatewayRecordingDeps {
  * data the venues deliver, every order event and fill, each strategy's position after a fill, the
  * strategy records of the RecordingService and per-strategy performance snapshots; plus, with
  * Kafka, the `GlobalRiskListener` that applies the aggregator's halt / reducing-only state.
- * Everything here only queues: encoding and writing happen in the recorder's pump.
+ * Nothing here waits on the sink: orders, fills and other records are encoded into the recorder's
+ * queue as they happen, market events only enter its ring, and the pump frames and writes them.
  */
 export class GatewayRecording {
   private readonly unsubscribe: (() => void)[] = [];

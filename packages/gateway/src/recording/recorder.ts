@@ -64,7 +64,9 @@ export interface RecorderStats {
   /** "spilling" while records that must not be dropped go to the spill log. */
   readonly mode: "direct" | "spilling";
   readonly sink: RecordingSink["kind"];
+  /** Records queued for the sink plus market events waiting to be framed. */
   readonly queueDepth: number;
+  /** Records the queue holds (the market-event ring holds as many events). */
   readonly queueCapacity: number;
   /** Age of the oldest record not yet written to the sink (queued or spilled), ms. */
   readonly lagMs: number;
